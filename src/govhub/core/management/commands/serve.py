@@ -1,0 +1,80 @@
+"""Serve the platform with a real application server and a task worker beside it.
+
+`make run` ends here. Granian serves the WSGI application; when the task backend is the
+database (the embedded setup) a `db_worker` runs alongside. Ctrl-C (SIGINT) or SIGTERM
+stops both and waits for them; if either exits on its own, the other is stopped too.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve the platform (granian) with a background task worker."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2"))
+        )
+        parser.add_argument("--no-worker", action="store_true", help="do not start a task worker")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "govhub.settings"}
+        src = str(settings.BASE_DIR.parent)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH", "")]))
+        web = [
+            sys.executable, "-m", "granian",
+            "--interface", "wsgi",
+            "--host", options["host"],
+            "--port", str(options["port"]),
+            "--workers", str(options["workers"]),
+            "--no-ws",
+            "govhub.wsgi:application",
+        ]  # fmt: skip
+        children: list[subprocess.Popen[bytes]] = [subprocess.Popen(web, env=env)]  # noqa: S603
+        if not options["no_worker"] and settings.TASKS["default"]["BACKEND"].startswith(
+            "django_tasks_db"
+        ):
+            worker = [sys.executable, "-m", "django", "db_worker", "--interval", "1"]
+            children.append(subprocess.Popen(worker, env=env))  # noqa: S603
+        self.stdout.write(
+            f"govhub: http://{options['host']}:{options['port']}/ "
+            f"({len(children) - 1} task worker) — Ctrl-C stops everything."
+        )
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(child.poll() is None for child in children):
+                time.sleep(0.2)
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            for child in children:
+                try:
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+        failed = [c.args for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
+        if failed and not stopping:
+            raise SystemExit(1)
+        self.stdout.write("govhub: stopped.")
