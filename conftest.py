@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +35,7 @@ def _isolated_cache() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright; never a downloaded browser."""
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by
     # the test itself (fixtures) are still synchronous and safe.

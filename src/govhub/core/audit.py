@@ -28,7 +28,10 @@ def audit_log(
     request: HttpRequest | None = None,
     actor_label: str = "",
 ) -> AuditEvent:
-    """Append one audit record. `action` is `<app>.<noun>.<verb>`, e.g. `organizations.position.grant`."""
+    """Append one audit record.
+
+    `action` is `<app>.<noun>.<verb>`, e.g. `organizations.position.grant`.
+    """
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=user,

@@ -37,7 +37,9 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
 def load_or_create_secret_key(path: Path, *, production: bool) -> str:
     """The embedded setup keeps a generated key under var/; production must set SECRET_KEY."""
     if production:
-        raise ImproperlyConfigured("SECRET_KEY must be set in production mode (GOVHUB_ENV=production).")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in production mode (GOVHUB_ENV=production)."
+        )
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)

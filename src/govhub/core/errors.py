@@ -155,9 +155,18 @@ def register_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        codes = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 409: "conflict", 429: "rate_limited"}
-        return respond(request, exc.status_code, error_body(codes.get(exc.status_code, "error"), exc.message))
+        codes = {
+            400: "bad_request",
+            401: "not_authenticated",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            409: "conflict",
+            429: "rate_limited",
+        }
+        return respond(
+            request, exc.status_code, error_body(codes.get(exc.status_code, "error"), exc.message)
+        )
 
     @api.exception_handler(Exception)
     def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

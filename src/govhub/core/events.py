@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,20 +28,19 @@ class DomainEvent:
     occurred_at: Any = field(default_factory=timezone.now)
 
 
-E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[Any], None]
 
 _subscribers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
 
 
-def subscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
+def subscribe[E: DomainEvent](event_type: type[E], handler: Callable[[E], None]) -> None:
     """Register a handler; registering the same handler twice has no effect."""
     handlers = _subscribers[event_type]
     if handler not in handlers:
         handlers.append(handler)
 
 
-def unsubscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
+def unsubscribe[E: DomainEvent](event_type: type[E], handler: Callable[[E], None]) -> None:
     handlers = _subscribers.get(event_type, [])
     if handler in handlers:
         handlers.remove(handler)
@@ -63,7 +62,10 @@ def _dispatch(event: DomainEvent) -> None:
         except Exception:
             logger.exception(
                 "event handler failed",
-                extra={"event": type(event).__name__, "handler": getattr(handler, "__qualname__", repr(handler))},
+                extra={
+                    "event": type(event).__name__,
+                    "handler": getattr(handler, "__qualname__", repr(handler)),
+                },
             )
 
 

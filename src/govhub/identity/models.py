@@ -16,7 +16,7 @@ class User(AbstractUser):
     kind = models.CharField(_("账号类型"), max_length=16, choices=Kind.choices, default=Kind.PERSON)
     full_name = models.CharField(_("姓名"), max_length=64, blank=True)
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
 

@@ -24,9 +24,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2"))
-        )
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
         parser.add_argument("--no-worker", action="store_true", help="do not start a task worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -43,9 +41,8 @@ class Command(BaseCommand):
             "govhub.wsgi:application",
         ]  # fmt: skip
         children: list[subprocess.Popen[bytes]] = [subprocess.Popen(web, env=env)]  # noqa: S603
-        if not options["no_worker"] and settings.TASKS["default"]["BACKEND"].startswith(
-            "django_tasks_db"
-        ):
+        backend = str(settings.TASKS["default"]["BACKEND"])
+        if not options["no_worker"] and backend.startswith("django_tasks_db"):
             worker = [sys.executable, "-m", "django", "db_worker", "--interval", "1"]
             children.append(subprocess.Popen(worker, env=env))  # noqa: S603
         self.stdout.write(

@@ -1,0 +1,98 @@
+"""Run every benchmark under bench/ and record the figures in docs/performance.md.
+
+    make bench                       # embedded setup: a scratch SQLite database
+    DATABASE_URL=postgres://... make bench   # the same on PostgreSQL (a scratch database)
+
+Each `bench/bench_*.py` module has `run() -> list[Figure]`. The runner prepares a fresh
+database with the demo data, runs them all, prints a table, and rewrites the section of
+docs/performance.md between the markers for this database engine. Targets are checked
+here, never in unit tests: a missed target makes `make bench` exit non-zero.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import platform
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}"
+
+
+def main() -> int:
+    scratch = tempfile.mkdtemp(prefix="govhub-bench-")
+    os.environ["GOVHUB_VAR_DIR"] = scratch
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govhub.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from common import Figure  # noqa: F401 - re-exported for the modules
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    engine = connection.vendor
+    # A scratch database: `test_<name>` on PostgreSQL, a file under the scratch dir on SQLite.
+    if engine == "sqlite":
+        settings.DATABASES["default"]["TEST"] = {"NAME": str(Path(scratch) / "bench.sqlite3")}
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        call_command("load_demo_data", stdout=io.StringIO())
+        figures = []
+        for path in sorted((ROOT / "bench").glob("bench_*.py")):
+            spec = importlib.util.spec_from_file_location(path.stem, path)
+            assert spec and spec.loader
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            print(f"== {path.stem} ({engine})", flush=True)
+            figures.extend(module.run())
+    finally:
+        teardown_databases(old, verbosity=0)
+
+    from common import render_table, write_section
+
+    table = render_table(figures)
+    print(table)
+    stamp = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M %Z")
+    write_section(
+        ROOT / "docs" / "performance.md",
+        engine,
+        f"Measured {stamp} on {machine()}; database: {engine}.\n\n{table}",
+    )
+    missed = [f for f in figures if f.target is not None and not f.ok]
+    for figure in missed:
+        print(
+            f"MISSED: {figure.name}: {figure.value:.2f} {figure.unit} (target {figure.target_text})"
+        )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
