@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -57,3 +58,35 @@ def page(browser: Any) -> Iterator[Any]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+SEEDED_CALENDAR_YEARS = (2024, 2025, 2026)
+
+
+@pytest.fixture
+def seeded_calendar(db: None) -> None:
+    """The 2024-2026 schedules that migration core.0003 seeds, restored if a transactional
+    test (which empties every table when it ends) ran earlier in this database."""
+    from django.apps import apps
+
+    from govhub.core.calendar import bump_cache_version
+    from govhub.core.calendar_models import CalendarYear
+
+    if CalendarYear.objects.filter(year__in=SEEDED_CALENDAR_YEARS).count() != len(
+        SEEDED_CALENDAR_YEARS
+    ):
+        migration = importlib.import_module("govhub.core.migrations.0003_seed_calendar_2024_2026")
+        migration.seed(apps, None)
+        bump_cache_version()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request: pytest.FixtureRequest) -> None:
+    """Transactional tests (browser tests among them) see the same reference data as the
+    others: a flush by an earlier transactional test must not change what they compute."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    if transactional or "live_server" in request.fixturenames:
+        request.getfixturevalue("seeded_calendar")

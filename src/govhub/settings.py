@@ -33,6 +33,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 # The city this deployment serves. Hegang is the default, not a limit.
 GOVHUB_CITY_REGION_CODE = os.environ.get("GOVHUB_CITY_REGION_CODE", "230400")
 GOVHUB_SITE_NAME = os.environ.get("GOVHUB_SITE_NAME", "")
+# Shown in the portal footer (主办 / 承办); empty means the Hegang defaults, translated.
+GOVHUB_SITE_ORGANISER = os.environ.get("GOVHUB_SITE_ORGANISER", "")
+GOVHUB_SITE_OPERATOR = os.environ.get("GOVHUB_SITE_OPERATOR", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -196,6 +199,7 @@ USE_TZ = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "govhub.portal.views.csrf_failure"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

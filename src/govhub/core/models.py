@@ -48,3 +48,9 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
+
+
+# The working-day calendar's tables are defined beside the calendar code.
+from govhub.core.calendar_models import CalendarDay, CalendarYear  # noqa: E402
+
+__all__ = ["AuditEvent", "CalendarDay", "CalendarYear"]

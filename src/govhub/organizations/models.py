@@ -6,11 +6,21 @@ readers who chose English; `display_name` picks the one for the active language.
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from govhub.organizations.validators import validate_phone, validate_uscc_format
+
+# Regions sit at most five levels deep: /province/city/county/township/village/.
+REGION_PATH_MAX_LENGTH = 80
+REGION_CODE_LENGTHS = {1: 6, 2: 6, 3: 6, 4: 9, 5: 12}
 
 
 class BilingualNameMixin(models.Model):
@@ -20,14 +30,14 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def display_name(self) -> str:
         language = translation.get_language() or ""
         if language.startswith("en") and self.name_en:
             return self.name_en
-        return self.name
-
-    def __str__(self) -> str:
         return self.name
 
 
@@ -55,6 +65,11 @@ class Region(BilingualNameMixin):
     )
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("有效"), default=True)
+    # Materialised path of codes from the root, e.g. "/230000/230400/230421/": ancestors
+    # without queries, descendants with one `path__startswith`. Maintained by save().
+    path = models.CharField(
+        _("区划路径"), max_length=REGION_PATH_MAX_LENGTH, db_index=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("行政区划")
@@ -65,7 +80,58 @@ class Region(BilingualNameMixin):
                 condition=Q(code__regex=r"^([0-9]{6}|[0-9]{9}|[0-9]{12})$"),
                 name="region_code_format",
             ),
+            models.CheckConstraint(
+                condition=Q(level__lte=3, code__regex=r"^[0-9]{6}$")
+                | Q(level=4, code__regex=r"^[0-9]{9}$")
+                | Q(level=5, code__regex=r"^[0-9]{12}$"),
+                name="region_code_length_matches_level",
+            ),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        old_path = ""
+        if self.pk is not None:
+            old_path = (
+                Region.objects.filter(pk=self.pk).values_list("path", flat=True).first() or ""
+            )
+        self.path = self._computed_path()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "path"}
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            moved = list(Region.objects.filter(path__startswith=old_path).exclude(pk=self.pk))
+            for region in moved:
+                region.path = self.path + region.path[len(old_path) :]
+            Region.objects.bulk_update(moved, ["path"])
+
+    @property
+    def ancestor_codes(self) -> list[str]:
+        """Codes from the root down to this region itself (inclusive)."""
+        return [code for code in self.path.split("/") if code]
+
+    def covers(self, other: Region) -> bool:
+        """True when `other` is this region or lies inside it."""
+        return bool(self.path) and other.path.startswith(self.path)
+
+    def _computed_path(self) -> str:
+        parent_path = self.parent.path if self.parent is not None else "/"
+        return f"{parent_path}{self.code}/"
+
+    def clean(self) -> None:
+        super().clean()
+        expected = REGION_CODE_LENGTHS.get(self.level)
+        if expected is not None and self.code and len(self.code) != expected:
+            raise ValidationError(
+                {"code": _("该层级的区划代码应为 %(n)s 位数字。") % {"n": expected}}
+            )
+        if self.parent is not None:
+            if self.pk is not None and (
+                self.parent.pk == self.pk or f"/{self.code}/" in self.parent.path
+            ):
+                raise ValidationError({"parent": _("上级区划不能是本区划或其下级区划。")})
+            if self.level is not None and self.parent.level >= self.level:
+                raise ValidationError({"parent": _("上级区划的层级必须高于本区划。")})
 
 
 class Department(BilingualNameMixin):
@@ -82,7 +148,9 @@ class Department(BilingualNameMixin):
     code = models.SlugField(_("部门代码"), max_length=32, unique=True)
     short_name = models.CharField(_("简称"), max_length=32, blank=True)
     kind = models.CharField(_("机构类型"), max_length=16, choices=Kind.choices)
-    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    uscc = models.CharField(
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc_format]
+    )
     region = models.ForeignKey(
         Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="departments"
     )
@@ -98,7 +166,7 @@ class Department(BilingualNameMixin):
     functions_en = models.TextField(_("主要职能（英文）"), blank=True)
     address = models.CharField(_("办公地址"), max_length=200, blank=True)
     office_hours = models.CharField(_("办公时间"), max_length=200, blank=True)
-    phone = models.CharField(_("咨询电话"), max_length=32, blank=True)
+    phone = models.CharField(_("咨询电话"), max_length=32, blank=True, validators=[validate_phone])
     website = models.URLField(_("网站"), blank=True)
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("有效"), default=True)
@@ -107,6 +175,12 @@ class Department(BilingualNameMixin):
         verbose_name = _("部门")
         verbose_name_plural = _("部门")
         ordering = ("sort_order", "code")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(uscc__regex=r"^[0-9A-HJ-NP-RTUWXY]{18}$"),
+                name="department_uscc_format",
+            ),
+        ]
 
     @property
     def display_functions(self) -> str:
@@ -131,7 +205,7 @@ class ServiceHall(BilingualNameMixin):
     )
     address = models.CharField(_("地址"), max_length=200)
     office_hours = models.CharField(_("办公时间"), max_length=200)
-    phone = models.CharField(_("咨询电话"), max_length=32, blank=True)
+    phone = models.CharField(_("咨询电话"), max_length=32, blank=True, validators=[validate_phone])
     is_active = models.BooleanField(_("有效"), default=True)
 
     class Meta:
@@ -159,15 +233,19 @@ class Window(models.Model):
     departments = models.ManyToManyField(
         Department, verbose_name=_("服务部门"), related_name="windows", blank=True
     )
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         verbose_name = _("窗口")
         verbose_name_plural = _("窗口")
-        ordering = ("hall", "number")
+        ordering = ("hall", "sort_order", "number")
         constraints = [
             models.UniqueConstraint(fields=("hall", "number"), name="window_number_unique_in_hall")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
 
     @property
     def display_name(self) -> str:
@@ -175,9 +253,6 @@ class Window(models.Model):
         if language.startswith("en") and self.name_en:
             return self.name_en
         return self.name
-
-    def __str__(self) -> str:
-        return f"{self.number} {self.name}"
 
 
 class ServicePoint(BilingualNameMixin):
@@ -194,7 +269,7 @@ class ServicePoint(BilingualNameMixin):
     )
     address = models.CharField(_("地址"), max_length=200)
     office_hours = models.CharField(_("办公时间"), max_length=200)
-    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True, validators=[validate_phone])
     is_active = models.BooleanField(_("有效"), default=True)
 
     class Meta:
@@ -228,8 +303,25 @@ class StaffMember(models.Model):
         return f"{self.employee_number} {self.user.get_full_name()}"
 
 
+class PositionQuerySet(models.QuerySet["Position"]):
+    def valid_on(self, day: datetime.date) -> PositionQuerySet:
+        """Positions that count on `day`: active, within their dates, held by active staff
+        with an active account."""
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            Q(valid_until__isnull=True) | Q(valid_until__gte=day),
+            is_active=True,
+            staff__is_active=True,
+            staff__user__is_active=True,
+        )
+
+
 class Position(models.Model):
-    """A role a staff member holds, scoped to a department and a region (岗位)."""
+    """A role a staff member holds, scoped to a department and a region (岗位).
+
+    A position held for a region also covers every region inside it. `valid_until` is
+    the last day on which the position counts.
+    """
 
     class Role(models.TextChoices):
         WINDOW_CLERK = "window_clerk", _("窗口人员")
@@ -270,8 +362,10 @@ class Position(models.Model):
         related_name="positions",
     )
     valid_from = models.DateField(_("生效日期"), null=True, blank=True)
-    valid_until = models.DateField(_("失效日期"), null=True, blank=True)
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
+
+    objects = PositionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("岗位授权")
@@ -292,3 +386,42 @@ class Position(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} · {self.get_role_display()} · {self.department}"
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        return (
+            self.is_active
+            and (self.valid_from is None or self.valid_from <= day)
+            and (self.valid_until is None or self.valid_until >= day)
+        )
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, Any] = {}
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("有效期截止日期不能早于生效日期。")
+        if self.role == self.Role.WINDOW_CLERK and self.window_id is None:
+            errors["window"] = _("窗口人员岗位必须指定窗口。")
+        if self.role != self.Role.WINDOW_CLERK and self.window_id is not None:
+            errors["window"] = _("只有窗口人员岗位可以指定窗口。")
+        if self.role == self.Role.GRASSROOTS_AGENT and self.service_point_id is None:
+            errors["service_point"] = _("基层代办员岗位必须指定服务点。")
+        if self.role != self.Role.GRASSROOTS_AGENT and self.service_point_id is not None:
+            errors["service_point"] = _("只有基层代办员岗位可以指定服务点。")
+        if self.region_id is not None:
+            region = self.region
+            if self.department_id is not None and not self.department.region.covers(region):
+                errors["region"] = _("岗位适用区划必须在部门所属区划范围内。")
+            if (
+                self.window_id is not None
+                and self.window is not None
+                and not region.covers(self.window.hall.region)
+            ):
+                errors.setdefault("window", _("窗口所在大厅不在岗位适用区划内。"))
+            if (
+                self.service_point_id is not None
+                and self.service_point is not None
+                and not region.covers(self.service_point.region)
+            ):
+                errors.setdefault("service_point", _("服务点不在岗位适用区划内。"))
+        if errors:
+            raise ValidationError(errors)

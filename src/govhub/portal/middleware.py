@@ -5,9 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 COOKIE = "govhub_mode"
-MODES = ("standard", "elder")
+STANDARD = "standard"
+ELDER = "elder"
+MODES = (STANDARD, ELDER)
+# The choice is a preference, not a secret: kept for a year, renewed on every change.
+COOKIE_MAX_AGE = 365 * 24 * 60 * 60
+
+
+def display_mode_of(request: HttpRequest) -> str:
+    """The mode the middleware chose, or the standard one for requests it never saw."""
+    mode = getattr(request, "display_mode", STANDARD)
+    return mode if mode in MODES else STANDARD
 
 
 class DisplayModeMiddleware:
@@ -15,6 +26,9 @@ class DisplayModeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        mode = request.COOKIES.get(COOKIE, "standard")
-        request.display_mode = mode if mode in MODES else "standard"  # type: ignore[attr-defined]
-        return self.get_response(request)
+        mode = request.COOKIES.get(COOKIE, STANDARD)
+        request.display_mode = mode if mode in MODES else STANDARD  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        # Pages differ by the mode cookie: shared caches must not mix the two versions.
+        patch_vary_headers(response, ("Cookie",))
+        return response

@@ -7,6 +7,7 @@ stops both and waits for them; if either exits on its own, the other is stopped 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -28,6 +29,16 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="do not start a task worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Signal handlers first: a Ctrl-C that comes while the children start must still
+        # stop them, not be lost or leave them running.
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "govhub.settings"}
         src = str(settings.BASE_DIR.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH", "")]))
@@ -40,38 +51,45 @@ class Command(BaseCommand):
             "--no-ws",
             "govhub.wsgi:application",
         ]  # fmt: skip
-        children: list[subprocess.Popen[bytes]] = [subprocess.Popen(web, env=env)]  # noqa: S603
+        # Each child leads its own process group: a terminal's Ctrl-C reaches only this
+        # command, which then stops every child exactly once and gracefully (a second
+        # signal makes granian and db_worker abandon their graceful shutdown).
+        children: list[subprocess.Popen[bytes]] = [
+            subprocess.Popen(web, env=env, process_group=0)  # noqa: S603
+        ]
         backend = str(settings.TASKS["default"]["BACKEND"])
         if not options["no_worker"] and backend.startswith("django_tasks_db"):
             worker = [sys.executable, "-m", "django", "db_worker", "--interval", "1"]
-            children.append(subprocess.Popen(worker, env=env))  # noqa: S603
+            children.append(subprocess.Popen(worker, env=env, process_group=0))  # noqa: S603
         self.stdout.write(
             f"govhub: http://{options['host']}:{options['port']}/ "
             f"({len(children) - 1} task worker) — Ctrl-C stops everything."
         )
-        stopping = False
-
-        def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        self.stdout.flush()
         try:
             while not stopping and all(child.poll() is None for child in children):
                 time.sleep(0.2)
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 15
-            for child in children:
-                try:
-                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
-        failed = [c.args for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
-        if failed and not stopping:
+            self._stop_all(children)
+        if not stopping:  # a child ended on its own: say which, and fail
+            for name, child in zip(("web server", "task worker"), children, strict=False):
+                self.stderr.write(f"govhub: the {name} exited with code {child.returncode}")
             raise SystemExit(1)
         self.stdout.write("govhub: stopped.")
+
+    @staticmethod
+    def _stop_all(children: list[subprocess.Popen[bytes]], grace: float = 10.0) -> None:
+        """SIGTERM each child once, wait, then kill whatever is left of its group."""
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+            # Worker processes of the child (granian's) share its group: none may outlive it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)

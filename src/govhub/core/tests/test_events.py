@@ -1,0 +1,144 @@
+"""The domain-event bus: delivered after commit, never for a rolled-back change."""
+
+import logging
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+
+from govhub.core import events
+from govhub.core.events import DomainEvent, handlers_for, publish, subscribe, unsubscribe
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThingHappened(DomainEvent):
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpecialThingHappened(ThingHappened):
+    level: int = 1
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.fixture
+def received():
+    calls = []
+
+    def on_thing(event):
+        calls.append(("thing", event))
+
+    def on_any(event):
+        calls.append(("any", event))
+
+    def on_special(event):
+        calls.append(("special", event))
+
+    subscribe(ThingHappened, on_thing)
+    subscribe(DomainEvent, on_any)
+    subscribe(SpecialThingHappened, on_special)
+    yield calls
+    unsubscribe(ThingHappened, on_thing)
+    unsubscribe(DomainEvent, on_any)
+    unsubscribe(SpecialThingHappened, on_special)
+
+
+@pytest.mark.django_db
+def test_handlers_run_only_after_the_transaction_commits(
+    received, django_capture_on_commit_callbacks
+):
+    event = ThingHappened(name="a")
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            publish(event)
+            assert received == []
+        assert received == []  # the outer (test) transaction has not committed yet
+    assert received == [("thing", event), ("any", event)]
+
+
+@pytest.mark.django_db
+def test_handlers_never_run_for_a_rolled_back_change(received, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(Boom),
+        transaction.atomic(),
+    ):
+        publish(ThingHappened(name="lost"))
+        raise Boom
+    assert callbacks == []
+    assert received == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_real_commit_and_rollback_and_autocommit(received):
+    with pytest.raises(Boom), transaction.atomic():
+        publish(ThingHappened(name="rolled back"))
+        raise Boom
+    assert received == []
+    with transaction.atomic():
+        publish(ThingHappened(name="committed"))
+        assert received == []
+    assert [kind for kind, _ in received] == ["thing", "any"]
+    received.clear()
+    publish(ThingHappened(name="no transaction"))  # autocommit: at once
+    assert [event.name for _, event in received] == ["no transaction", "no transaction"]
+
+
+@pytest.mark.django_db
+def test_a_failing_handler_does_not_stop_the_others(
+    received, caplog, django_capture_on_commit_callbacks
+):
+    def broken(event):
+        raise RuntimeError("handler bug")
+
+    subscribe(ThingHappened, broken)
+    try:
+        with (
+            caplog.at_level(logging.ERROR, logger="govhub.core.events"),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            publish(ThingHappened(name="b"))
+    finally:
+        unsubscribe(ThingHappened, broken)
+    assert [kind for kind, _ in received] == ["thing", "any"]
+    failures = [r for r in caplog.records if r.getMessage() == "event handler failed"]
+    assert len(failures) == 1
+    assert failures[0].event == "ThingHappened"
+    assert "broken" in failures[0].handler
+    assert failures[0].exc_info[0] is RuntimeError
+
+
+def test_subscribers_of_a_base_class_receive_subclass_events(received):
+    event = SpecialThingHappened(name="c", level=2)
+    handler_names = [h.__name__ for h in handlers_for(event)]
+    assert handler_names == ["on_special", "on_thing", "on_any"]  # most specific first
+    assert [h.__name__ for h in handlers_for(ThingHappened(name="d"))] == ["on_thing", "on_any"]
+
+
+def test_subscribing_twice_has_no_effect_and_unsubscribe_is_safe():
+    def handler(event):
+        pass
+
+    subscribe(ThingHappened, handler)
+    subscribe(ThingHappened, handler)
+    try:
+        assert handlers_for(ThingHappened(name="e")).count(handler) == 1
+    finally:
+        unsubscribe(ThingHappened, handler)
+    unsubscribe(ThingHappened, handler)  # not subscribed any more: no error
+    assert handler not in handlers_for(ThingHappened(name="e"))
+
+
+def test_events_are_immutable_and_timestamped():
+    event = ThingHappened(name="f")
+    assert event.occurred_at is not None
+    with pytest.raises(AttributeError):
+        event.name = "g"
+
+
+def test_dispatch_runs_handlers_in_order(received):
+    events._dispatch(SpecialThingHappened(name="h"))
+    assert [kind for kind, _ in received] == ["special", "thing", "any"]
