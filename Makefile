@@ -12,7 +12,7 @@ PYTHON ?= $(shell command -v python3.13 2>/dev/null || command -v python3.12 2>/
 UV := $(VENV)/bin/uv
 UV_SYNC := UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --inexact --python $(PY)
 
-.PHONY: help install install-dev run serve migrate demo-data test test-sqlite test-postgres lint format bench messages clean
+.PHONY: help install install-dev run migrate demo-data test lint format bench messages clean
 
 help:
 	@echo "make run        install, migrate, load Hegang demo data, serve on http://$(HOST):$(PORT) with a task worker"
@@ -69,7 +69,8 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 
 bench: install-dev
-	$(PY) bench/run.py
+	DATABASE_URL= $(PY) bench/run.py
+	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/run.py; fi
 
 messages: install-dev
 	cd src/govhub && $(abspath $(PY)) $(abspath manage.py) makemessages -l en --no-obsolete --add-location=file

@@ -10,7 +10,7 @@ def run() -> list[Figure]:
 
     from govhub.organizations.models import Department
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     department = Department.objects.order_by("sort_order").first()
     assert department is not None, "the demo data has no departments"
     pages = [

@@ -53,16 +53,18 @@ def main() -> int:
 
     django.setup()
     from common import Figure  # noqa: F401 - re-exported for the modules
-    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
     engine = connection.vendor
-    # A scratch database: `test_<name>` on PostgreSQL, a file under the scratch dir on SQLite.
+    # A scratch database: on SQLite the default file under the scratch directory (a
+    # file, as in production, not the in-memory test database); on PostgreSQL `test_<name>`.
     if engine == "sqlite":
-        settings.DATABASES["default"]["TEST"] = {"NAME": str(Path(scratch) / "bench.sqlite3")}
-    old = setup_databases(verbosity=0, interactive=False)
+        call_command("migrate", verbosity=0)
+        old = None
+    else:
+        old = setup_databases(verbosity=0, interactive=False)
     try:
         call_command("load_demo_data", stdout=io.StringIO())
         figures = []
@@ -74,7 +76,8 @@ def main() -> int:
             print(f"== {path.stem} ({engine})", flush=True)
             figures.extend(module.run())
     finally:
-        teardown_databases(old, verbosity=0)
+        if old is not None:
+            teardown_databases(old, verbosity=0)
 
     from common import render_table, write_section
 
