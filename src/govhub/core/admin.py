@@ -18,12 +18,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from govhub.core import services
-from govhub.core.calendar_models import CalendarDay, CalendarYear
+from govhub.core.calendar_models import SOURCE_HELP_TEXT, CalendarDay, CalendarYear
 from govhub.core.errors import ApplicationError
+from govhub.core.text import admin_site_header_lazy, join_list
 
 # The admin index shows a banner while a calendar year needs publishing. The stock
 # index is extended (not copied); see templates/admin/govhub_index.html.
 admin.site.index_template = "admin/govhub_index.html"
+# Lazy: the site's name and the language are those of each request.
+admin.site.site_header = admin_site_header_lazy()
+admin.site.site_title = admin_site_header_lazy()
+admin.site.index_title = _("管理首页")
 
 WEEKDAYS = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
 
@@ -65,7 +70,7 @@ class CalendarImportForm(forms.Form):
         label=_("依据"),
         max_length=200,
         required=False,
-        help_text=_("例如：国务院办公厅关于2027年部分节假日安排的通知"),
+        help_text=SOURCE_HELP_TEXT,
     )
     notes = forms.CharField(
         label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -150,7 +155,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
                 done.append(str(calendar_year.year))
         if done:
             self.message_user(
-                request, gettext("已处理：%(years)s") % {"years": "、".join(done)}, messages.SUCCESS
+                request, gettext("已处理：%(years)s") % {"years": join_list(done)}, messages.SUCCESS
             )
 
     @admin.action(description=_("发布所选年度"), permissions=["change"])
@@ -205,11 +210,11 @@ class CalendarYearAdmin(admin.ModelAdmin):
                 else:
                     self.message_user(
                         request,
-                        gettext("已导入%(year)d年：放假%(holidays)d天，调休上班%(workdays)d天。")
+                        gettext("已导入%(year)d年：%(holidays)s，%(workdays)s。")
                         % {
                             "year": result.calendar_year.year,
-                            "holidays": result.holidays,
-                            "workdays": result.workdays,
+                            "holidays": result.holidays_text,
+                            "workdays": result.workdays_text,
                         },
                         messages.SUCCESS,
                     )

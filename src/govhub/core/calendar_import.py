@@ -75,6 +75,11 @@ class RowError:
     message: str
 
 
+def name_too_long_message() -> str:
+    """The error for a festival name longer than the column allows (shared with services)."""
+    return _("节日名称不能超过%(max)d个字。") % {"max": NAME_MAX_LENGTH}
+
+
 def _error(row: int, message: str, *, item: bool = False) -> RowError:
     """An error of one row (a CSV line) or, with `item`, of one JSON list entry."""
     if row == 0:
@@ -185,7 +190,7 @@ def _expand(
     if last < first:
         errors.append(error(_("截止日期早于开始日期。")))
     if len(name) > NAME_MAX_LENGTH:
-        errors.append(error(_("名称不能超过%(max)d个字。") % {"max": NAME_MAX_LENGTH}))
+        errors.append(error(name_too_long_message()))
     if errors or kind is None:
         return [], errors
 

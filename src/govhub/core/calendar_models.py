@@ -12,8 +12,11 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 NAME_MAX_LENGTH = 32
+# No year in it: the same words fit every year's notice (shared with the import form).
+SOURCE_HELP_TEXT = _("节假日安排所依据的文件，例如国务院办公厅发布的当年部分节假日安排的通知。")
 
 
 class CalendarYear(models.Model):
@@ -29,7 +32,7 @@ class CalendarYear(models.Model):
         _("依据"),
         max_length=200,
         blank=True,
-        help_text=_("例如：国务院办公厅关于2026年部分节假日安排的通知"),
+        help_text=SOURCE_HELP_TEXT,
     )
     notes = models.TextField(_("备注"), blank=True)
     loaded_at = models.DateTimeField(_("载入时间"), null=True, blank=True)
@@ -37,7 +40,7 @@ class CalendarYear(models.Model):
 
     class Meta:
         verbose_name = _("工作日历年度")
-        verbose_name_plural = _("工作日历年度")
+        verbose_name_plural = pgettext_lazy("plural", "工作日历年度")
         ordering = ("-year",)
         constraints = [
             models.CheckConstraint(
@@ -72,7 +75,7 @@ class CalendarDay(models.Model):
 
     class Meta:
         verbose_name = _("工作日历日期")
-        verbose_name_plural = _("工作日历日期")
+        verbose_name_plural = pgettext_lazy("plural", "工作日历日期")
         ordering = ("date",)
 
     def __str__(self) -> str:

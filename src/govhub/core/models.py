@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditEvent(models.Model):
@@ -42,7 +43,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         verbose_name = _("审计记录")
-        verbose_name_plural = _("审计记录")
+        verbose_name_plural = pgettext_lazy("plural", "审计记录")
         ordering = ("-occurred_at", "-id")
         indexes = [models.Index(fields=("object_type", "object_id"), name="audit_object_idx")]
 

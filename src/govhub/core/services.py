@@ -15,10 +15,16 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from govhub.core.audit import audit_log
 from govhub.core.calendar import bump_cache_version
-from govhub.core.calendar_import import ParsedDay, RowError, parse_calendar_file
+from govhub.core.calendar_import import (
+    ParsedDay,
+    RowError,
+    name_too_long_message,
+    parse_calendar_file,
+)
 from govhub.core.calendar_models import NAME_MAX_LENGTH, CalendarDay, CalendarYear
 from govhub.core.errors import InvalidInput, NotFound
 
@@ -34,7 +40,12 @@ class CalendarImportError(InvalidInput):
     def __init__(self, row_errors: list[RowError]) -> None:
         self.row_errors = row_errors
         super().__init__(
-            _("导入文件有%(count)d处错误，未做任何修改。") % {"count": len(row_errors)},
+            ngettext(
+                "导入文件有%(count)d处错误，未做任何修改。",
+                "导入文件有%(count)d处错误，未做任何修改。",
+                len(row_errors),
+            )
+            % {"count": len(row_errors)},
             fields={"rows": [error.message for error in row_errors]},
         )
 
@@ -45,6 +56,27 @@ class CalendarImportResult:
     holidays: int
     workdays: int
     replaced: int
+
+    @property
+    def holidays_text(self) -> str:
+        """“放假8天” in the active language."""
+        return ngettext("放假%(count)d天", "放假%(count)d天", self.holidays) % {
+            "count": self.holidays
+        }
+
+    @property
+    def workdays_text(self) -> str:
+        """“调休上班2天” in the active language."""
+        return ngettext("调休上班%(count)d天", "调休上班%(count)d天", self.workdays) % {
+            "count": self.workdays
+        }
+
+    @property
+    def replaced_text(self) -> str:
+        """“替换原有5条” in the active language."""
+        return ngettext("替换原有%(count)d条", "替换原有%(count)d条", self.replaced) % {
+            "count": self.replaced
+        }
 
 
 def _calendar_changed() -> None:
@@ -178,7 +210,7 @@ def calendar_day_set(
     name = name.strip()
     problem = calendar_day_problem(day=day, kind=kind)
     if problem is None and len(name) > NAME_MAX_LENGTH:
-        problem = _("节日名称不能超过%(max)d个字。") % {"max": NAME_MAX_LENGTH}
+        problem = name_too_long_message()
     if problem:
         raise InvalidInput(problem, code="calendar_day_invalid", fields={"date": [problem]})
     calendar_year = _year_for(day)

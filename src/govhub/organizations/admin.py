@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from govhub.core.audit import audit_log
+from govhub.core.text import join_list
 from govhub.core.validators import normalize_uscc
 from govhub.organizations.models import (
     Department,
@@ -240,7 +241,7 @@ class WindowAdmin(AuditedAdmin):
 
     @admin.display(description=_("服务部门"))
     def department_names(self, obj: Window) -> str:
-        return "、".join(d.short_name or d.name for d in obj.departments.all())
+        return join_list(d.display_short_name for d in obj.departments.all())
 
 
 @admin.register(ServicePoint)

@@ -12,7 +12,8 @@ Demo accounts (all synthetic people; password from the environment variable
 =========================  ==================================================================
 username                   role
 =========================  ==================================================================
-demo-sysadmin              system administrator (鹤岗市人民办事中心); also Django admin superuser
+demo-sysadmin              system administrator (鹤岗市政务服务中心, which runs the city hall);
+                           also Django admin superuser
 demo-supervisor            supervisor (电子监察) for all of 鹤岗市 (市政府办公室)
 demo-luobei-supervisor     supervisor for 萝北县 only
 demo-amr-admin             department administrator of 鹤岗市市场监督管理局
@@ -21,7 +22,7 @@ demo-amr-approver          approver, 市场监管局
 demo-amr-clerk             window clerk at window 04 of 鹤岗市政务服务中心 (市场监管局)
 demo-hrss-admin            department administrator of 鹤岗市人力资源和社会保障局
 demo-hrss-clerk            window clerk at window 05 and reviewer, 市人社局
-demo-centre-clerk          window clerk at comprehensive window 01 (市人民办事中心)
+demo-centre-clerk          window clerk at comprehensive window 01 (市政务服务中心)
 demo-luobei-agent          grassroots agent at 凤翔镇便民服务中心 (萝北县)
 demo-village-agent         grassroots agent at 永丰村便民服务代办点 (萝北县凤翔镇)
 =========================  ==================================================================

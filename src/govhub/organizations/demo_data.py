@@ -223,9 +223,9 @@ CITY_DEPARTMENTS: list[DepartmentSpec] = [
         "鹤岗市向阳区振兴路 1 号综合办公楼 7 层", "hg-gov",
     ),
     DepartmentSpec(
-        "hg-service-centre", 12, "鹤岗市人民办事中心", "市人民办事中心",
+        "hg-service-centre", 12, "鹤岗市政务服务中心", "市政务服务中心",
         "Hegang Government Affairs Service Centre", "service_centre", "230400",
-        "负责鹤岗市政务服务中心的运行管理，组织各部门进驻大厅集中办理政务服务事项，推行“一窗受理、集成服务”，"
+        "负责鹤岗市政务服务大厅的运行管理，组织各部门进驻大厅集中办理政务服务事项，推行“一窗受理、集成服务”，"
         "提供帮办代办和统一出件服务。",
         "Runs the Hegang government service hall, brings departments together to handle "
         "their services in one place under \"one window, integrated service\", and provides "

@@ -15,8 +15,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from govhub.organizations.validators import validate_phone, validate_uscc_format
+from govhub.core.validators import validate_uscc_on_record
+from govhub.organizations.validators import validate_phone
 
 # Regions sit at most five levels deep: /province/city/county/township/village/.
 REGION_PATH_MAX_LENGTH = 80
@@ -73,7 +75,7 @@ class Region(BilingualNameMixin):
 
     class Meta:
         verbose_name = _("行政区划")
-        verbose_name_plural = _("行政区划")
+        verbose_name_plural = pgettext_lazy("plural", "行政区划")
         ordering = ("code",)
         constraints = [
             models.CheckConstraint(
@@ -149,7 +151,7 @@ class Department(BilingualNameMixin):
     short_name = models.CharField(_("简称"), max_length=32, blank=True)
     kind = models.CharField(_("机构类型"), max_length=16, choices=Kind.choices)
     uscc = models.CharField(
-        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc_format]
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc_on_record]
     )
     region = models.ForeignKey(
         Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="departments"
@@ -173,7 +175,7 @@ class Department(BilingualNameMixin):
 
     class Meta:
         verbose_name = _("部门")
-        verbose_name_plural = _("部门")
+        verbose_name_plural = pgettext_lazy("plural", "部门")
         ordering = ("sort_order", "code")
         constraints = [
             models.CheckConstraint(
@@ -181,6 +183,15 @@ class Department(BilingualNameMixin):
                 name="department_uscc_format",
             ),
         ]
+
+    @property
+    def display_short_name(self) -> str:
+        """The short name (简称) for Chinese readers; English readers get the English name,
+        since short names exist in Chinese only."""
+        language = translation.get_language() or ""
+        if language.startswith("en") and self.name_en:
+            return self.name_en
+        return self.short_name or self.name
 
     @property
     def display_functions(self) -> str:
@@ -210,7 +221,7 @@ class ServiceHall(BilingualNameMixin):
 
     class Meta:
         verbose_name = _("政务服务大厅")
-        verbose_name_plural = _("政务服务大厅")
+        verbose_name_plural = pgettext_lazy("plural", "政务服务大厅")
         ordering = ("code",)
 
 
@@ -238,7 +249,7 @@ class Window(models.Model):
 
     class Meta:
         verbose_name = _("窗口")
-        verbose_name_plural = _("窗口")
+        verbose_name_plural = pgettext_lazy("plural", "窗口")
         ordering = ("hall", "sort_order", "number")
         constraints = [
             models.UniqueConstraint(fields=("hall", "number"), name="window_number_unique_in_hall")
@@ -269,12 +280,12 @@ class ServicePoint(BilingualNameMixin):
     )
     address = models.CharField(_("地址"), max_length=200)
     office_hours = models.CharField(_("办公时间"), max_length=200)
-    phone = models.CharField(_("联系电话"), max_length=32, blank=True, validators=[validate_phone])
+    phone = models.CharField(_("咨询电话"), max_length=32, blank=True, validators=[validate_phone])
     is_active = models.BooleanField(_("有效"), default=True)
 
     class Meta:
         verbose_name = _("基层便民服务点")
-        verbose_name_plural = _("基层便民服务点")
+        verbose_name_plural = pgettext_lazy("plural", "基层便民服务点")
         ordering = ("code",)
 
 
@@ -296,7 +307,7 @@ class StaffMember(models.Model):
 
     class Meta:
         verbose_name = _("工作人员")
-        verbose_name_plural = _("工作人员")
+        verbose_name_plural = pgettext_lazy("plural", "工作人员")
         ordering = ("department", "employee_number")
 
     def __str__(self) -> str:
@@ -369,7 +380,7 @@ class Position(models.Model):
 
     class Meta:
         verbose_name = _("岗位授权")
-        verbose_name_plural = _("岗位授权")
+        verbose_name_plural = pgettext_lazy("plural", "岗位授权")
         ordering = ("staff", "role")
         constraints = [
             models.UniqueConstraint(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from govhub.core.audit import audit_log
 from govhub.core.errors import Forbidden, InvalidInput
 from govhub.core.models import AuditEvent
+from govhub.core.text import join_list
 from govhub.core.validators import check_uscc, normalize_uscc
 from govhub.organizations import policies
 from govhub.organizations.models import (
@@ -28,7 +29,6 @@ from govhub.organizations.models import (
     StaffMember,
     Window,
 )
-from govhub.organizations.validators import uscc_check_ok
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -360,7 +360,8 @@ def department_set_uscc(
         target=department,
         changes={
             "uscc": [old, uscc],
-            "legacy_check_confirmed": confirm_legacy_uscc and not uscc_check_ok(uscc),
+            "legacy_check_confirmed": confirm_legacy_uscc
+            and not check_uscc(uscc, allow_legacy_check=True).check_character_valid,
         },
     )
     return department
@@ -379,12 +380,12 @@ def window_set_departments(
     if not policies.can_manage_hall_windows(actor, hall_operator=window.hall.operator):
         raise Forbidden(_("您没有权限调整该大厅的窗口。"))
     wanted = {department.pk: department for department in departments}
-    inactive = sorted(d.name for d in wanted.values() if not d.is_active)
+    inactive = sorted(d.display_name for d in wanted.values() if not d.is_active)
     if inactive:
         raise InvalidInput(
             fields={
                 "departments": [
-                    str(_("以下部门已停用：%(names)s") % {"names": "、".join(inactive)})
+                    str(_("以下部门已停用：%(names)s") % {"names": join_list(inactive)})
                 ]
             }
         )

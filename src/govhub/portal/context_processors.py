@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from govhub.core.text import site_name
 from govhub.portal.middleware import display_mode_of
 
 
@@ -20,10 +21,6 @@ def html_lang(language_code: str | None) -> str:
     if code in ("zh-hant", "zh-tw", "zh-hk"):
         return "zh-Hant"
     return code
-
-
-def site_name() -> str:
-    return settings.GOVHUB_SITE_NAME or _("鹤岗市政务服务网")
 
 
 def site_organisers() -> dict[str, str]:

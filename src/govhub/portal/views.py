@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from govhub.core.requestid import current_request_id
+from govhub.core.text import site_name
 from govhub.portal import selectors
-from govhub.portal.context_processors import html_lang, site_name
+from govhub.portal.context_processors import html_lang
 from govhub.portal.middleware import COOKIE, COOKIE_MAX_AGE, MODES, display_mode_of
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def set_mode(request: HttpRequest) -> HttpResponse:
         return _error(
             request,
             400,
-            detail=_("无法识别所选的显示模式，请返回上一页，再点击“长辈版”或“标准版”按钮。"),
+            detail=_("无法识别所选的显示模式，请返回上一页，再点击“长辈版”或“返回标准版”按钮。"),
         )
     response = HttpResponseRedirect(_safe_next(request))
     response.set_cookie(

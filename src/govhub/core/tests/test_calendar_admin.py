@@ -248,6 +248,45 @@ def test_import_page_lists_row_errors(admin_client):
     assert not CalendarYear.objects.filter(year=2027).exists()
 
 
+def test_import_page_counts_in_english(admin_client, settings):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("admin:core_calendaryear_import")
+    one_error = admin_client.post(
+        url, {"year": "2027", "file": upload("2027.csv", "date,kind\n2027-01-02,holiday\n")}
+    ).content.decode()
+    assert "The import file has 1 error. Nothing was changed." in one_error
+    two_errors = admin_client.post(
+        url,
+        {
+            "year": "2027",
+            "file": upload("2027.csv", "date,kind\n2027-01-02,holiday\n2027-01-04,workday\n"),
+        },
+    ).content.decode()
+    assert "The import file has 2 errors. Nothing was changed." in two_errors
+    # The source field's help text names no particular year.
+    assert "that year&#x27;s public holidays" in two_errors
+
+    csv = "date,until,kind\n2027-01-01,,holiday\n2027-02-08,2027-02-09,holiday\n"
+    csv += "2027-02-20,,workday\n"
+    done = admin_client.post(url, {"year": "2027", "file": upload("2027.csv", csv)}, follow=True)
+    assert "Imported 2027: 3 days off and 1 make-up working day." in done.content.decode()
+
+
+def test_year_actions_list_the_years_in_english(admin_client, settings):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    years = [CalendarYear.objects.create(year=year) for year in (2027, 2028)]
+    for year in years:
+        CalendarDay.objects.create(
+            calendar_year=year, date=D(year.year, 1, 1 if year.year == 2027 else 3), kind="holiday"
+        )
+    response = admin_client.post(
+        reverse("admin:core_calendaryear_changelist"),
+        {"action": "publish_years", "_selected_action": [year.pk for year in years]},
+        follow=True,
+    )
+    assert "Done: 2027, 2028" in response.content.decode()
+
+
 def test_import_page_rejects_other_file_types(admin_client):
     response = admin_client.post(
         reverse("admin:core_calendaryear_import"),

@@ -24,6 +24,7 @@ from govhub.core.validators import (
     validate_id_number,
     validate_mobile,
     validate_uscc,
+    validate_uscc_on_record,
 )
 
 TODAY = datetime.date(2026, 11, 27)
@@ -324,6 +325,29 @@ def test_uscc_field_validator_is_strict():
     validate_uscc("91110000600037341L")
     with pytest.raises(ValidationError):
         validate_uscc("91110000600037341M")
+
+
+def test_uscc_on_record_validator_accepts_a_legacy_check_character():
+    validate_uscc_on_record("91110000600037341L")
+    validate_uscc_on_record("91110000600037341M")
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("", "uscc_length"),
+        ("9111000060003734", "uscc_length"),
+        ("91110000600O37341L", "uscc_format"),
+        ("B1110000600037341L", "uscc_authority"),
+        ("94110000600037341L", "uscc_kind"),
+        # Stored codes are normalised first: these would normalise to a valid code.
+        ("91110000600037341l", "uscc_format"),
+        ("9111 0000600037341L", "uscc_format"),
+        ("９１１１００００６０００３７３４１Ｌ", "uscc_format"),
+    ],
+)
+def test_uscc_on_record_validator_rejects(value, code):
+    assert error_code(validate_uscc_on_record, value) == code
 
 
 authority_kinds = st.sampled_from(

@@ -200,3 +200,20 @@ def test_position_inline_under_staff_is_validated_and_audited(admin_client):
         action="organizations.staffmember.admin_change", object_id=str(staff.pk)
     ).exists()
     assert StaffMember.objects.get(pk=staff.pk).is_active
+
+
+def test_window_list_names_the_departments_it_serves(admin_client, settings):
+    window = WindowFactory()
+    window.departments.set(
+        [
+            DepartmentFactory(
+                short_name="市民政局", name_en="Hegang Civil Affairs Bureau", sort_order=1
+            ),
+            DepartmentFactory(short_name="市财政局", name_en="Hegang Finance Bureau", sort_order=2),
+        ]
+    )
+    url = reverse("admin:organizations_window_changelist")
+    assert "市民政局、市财政局" in admin_client.get(url).content.decode()
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = admin_client.get(url).content.decode()
+    assert "Hegang Civil Affairs Bureau, Hegang Finance Bureau" in english

@@ -3,7 +3,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from govhub.core.codes import uscc_check_character
 from govhub.core.errors import Forbidden, InvalidInput
@@ -483,6 +483,24 @@ def test_window_set_departments():
     with pytest.raises(InvalidInput):
         services.window_set_departments(actor=operator_admin, window=window, departments=[inactive])
     assert set(window.departments.all()) == {first, second}
+
+
+def test_window_set_departments_names_inactive_departments_in_the_readers_language():
+    hall = ServiceHallFactory()
+    operator_admin = UserFactory()
+    grant(operator_admin, Role.DEPARTMENT_ADMIN, department=hall.operator)
+    window = WindowFactory(hall=hall)
+    closed = [
+        DepartmentFactory(name="鹤岗市甲局", name_en="Bureau A", is_active=False),
+        DepartmentFactory(name="鹤岗市乙局", name_en="Bureau B", is_active=False),
+    ]
+    for language, expected in [
+        ("zh-hans", "以下部门已停用：鹤岗市乙局、鹤岗市甲局"),
+        ("en", "These departments have been deactivated: Bureau A, Bureau B"),
+    ]:
+        with translation.override(language), pytest.raises(InvalidInput) as info:
+            services.window_set_departments(actor=operator_admin, window=window, departments=closed)
+        assert info.value.fields == {"departments": [expected]}
 
 
 def test_window_set_departments_refused_for_other_departments(dept_admin):

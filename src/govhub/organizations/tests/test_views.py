@@ -187,6 +187,31 @@ def test_department_detail_in_english(client, directory):
     assert 'lang="zh-Hans">鹤岗市市场监督管理局' in html
 
 
+def test_department_detail_without_published_details(client, directory):
+    DepartmentFactory(
+        code="quiet", functions="", functions_en="", address="", office_hours="", phone=""
+    )
+    url = "/directory/departments/quiet/"
+    html = client.get(url).content.decode()
+    assert "该部门暂未公布主要职能。" in html
+    assert html.count("<dd>暂未公布</dd>") == 3  # address, office hours, phone
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This department has not published its functions yet." in english
+    assert english.count("<dd>Not published yet</dd>") == 3
+
+
+def test_region_detail_headings_are_plural_in_english(client, directory):
+    def english(region):
+        url = reverse("organizations:region_detail", args=[region.code])
+        return client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    city = english(directory["hall"].region)
+    assert '<h2 id="departments-heading">Departments</h2>' in city
+    assert '<h2 id="halls-heading">Government service halls</h2>' in city
+    county = english(directory["county"])
+    assert '<h2 id="points-heading">Local service points</h2>' in county
+
+
 def test_unknown_or_inactive_pages_are_404(client, directory):
     DepartmentFactory(code="closed", is_active=False)
     for url in (

@@ -26,14 +26,32 @@ def test_home_then_english_through_the_language_switch(page, live_server, city_d
     assert page.locator("h1").inner_text() == "Find the departments and halls that can help you"
     assert page.get_by_role("button", name="Senior mode").is_visible()
     assert page.get_by_label("Search for departments, halls and service points").is_visible()
-    # Data with an English name is shown in English.
-    assert page.get_by_text("Hegang Public Security Bureau").is_visible()
+    # Data with an English name is shown in English, in the cards and in the search hint.
+    assert page.get_by_role("link", name="Hegang Public Security Bureau").is_visible()
+    assert '"Hegang Public Security Bureau"' in page.locator(".search__hint").inner_text()
 
     page.get_by_role("button", name="简体中文").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     assert page.locator(".main-nav").inner_text().split() == ["首页", "机构名录"]
     assert page.locator(".brand__name").inner_text() == "鹤岗市政务服务网"
+
+
+def test_each_language_puts_its_own_fonts_first(page, live_server, city_data):
+    def font(selector):
+        return page.locator(selector).first.evaluate("e => getComputedStyle(e).fontFamily")
+
+    page.goto(live_server.url + "/directory/departments/hg-gaj/")
+    assert font("body").startswith('"Noto Sans CJK SC"')
+    assert font('.lang-switch [lang="en"]').startswith('"Noto Sans",')
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    # Latin letters and quote marks of English pages are drawn with a Latin font ...
+    assert font("body").startswith('"Noto Sans",')
+    assert font("h1").startswith('"Noto Sans",')
+    # ... and the Chinese name shown beside the English one keeps the Chinese font.
+    assert page.locator('.other-name[lang="zh-Hans"]').inner_text() == "鹤岗市公安局"
+    assert font('.other-name[lang="zh-Hans"]').startswith('"Noto Sans CJK SC"')
 
 
 def test_department_card_leads_to_the_department_page(page, live_server, city_data):

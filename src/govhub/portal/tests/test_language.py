@@ -1,8 +1,10 @@
 import re
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 
 def _language_form(html: str) -> str:
@@ -57,3 +59,36 @@ def test_language_switch_round_trip(client, city_data):
 def test_language_switch_keeps_the_query_string(client, city_data):
     html = client.get("/directory/?q=%E5%85%AC%E5%AE%89").content.decode()
     assert 'name="next" value="/directory/?q=%E5%85%AC%E5%AE%89"' in _language_form(html)
+
+
+@pytest.mark.django_db
+def test_english_search_hint_gives_english_names_to_search_for(client, city_data):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/").content.decode()
+    hint = re.search(r'id="home-search-hint">([^<]+)</p>', html)
+    assert hint is not None
+    assert hint.group(1) == (
+        'Type any word from a name, for example "Hegang Public Security Bureau" '
+        'or "Xiangyang District".'
+    )
+    # And searching for a word of it finds the department.
+    found = client.get("/directory/", {"q": "Security"}).content.decode()
+    assert "Hegang Public Security Bureau" in found
+
+
+def test_every_model_has_distinct_singular_and_plural_names_in_english():
+    models = [m for m in apps.get_models() if m.__module__.startswith("govhub.")]
+    assert len(models) >= 10
+    with translation.override("en"):
+        names = {
+            m._meta.label: (str(m._meta.verbose_name), str(m._meta.verbose_name_plural))
+            for m in models
+        }
+    same = {label: pair for label, pair in names.items() if pair[0] == pair[1]}
+    assert not same
+    assert names["organizations.Department"] == ("Department", "Departments")
+    assert names["core.CalendarYear"] == ("Working calendar year", "Working calendar years")
+    with translation.override("zh-hans"):
+        assert (
+            str(apps.get_model("organizations", "Department")._meta.verbose_name_plural) == "部门"
+        )

@@ -57,7 +57,10 @@ def test_unknown_mode_is_a_clear_400(client):
     response = client.post(MODE_URL, {"mode": "huge", "next": "/"})
     assert response.status_code == 400
     assert COOKIE not in response.cookies
-    assert "无法识别所选的显示模式" in response.content.decode()
+    html = response.content.decode()
+    assert "无法识别所选的显示模式" in html
+    # It names the buttons by their labels (长辈版 / 返回标准版).
+    assert "“长辈版”或“返回标准版”按钮" in html
 
 
 @pytest.mark.django_db

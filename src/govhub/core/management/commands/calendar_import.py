@@ -64,14 +64,12 @@ class Command(BaseCommand):
             raise CommandError(str(exc.message)) from exc
         status = result.calendar_year.get_status_display()
         self.stdout.write(
-            _(
-                "已导入%(year)d年：放假%(holidays)d天，调休上班%(workdays)d天（替换原有%(replaced)d条），状态：%(status)s。"
-            )
+            _("已导入%(year)d年：%(holidays)s，%(workdays)s（%(replaced)s），状态：%(status)s。")
             % {
                 "year": result.calendar_year.year,
-                "holidays": result.holidays,
-                "workdays": result.workdays,
-                "replaced": result.replaced,
+                "holidays": result.holidays_text,
+                "workdays": result.workdays_text,
+                "replaced": result.replaced_text,
                 "status": status,
             }
         )
