@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from govhub.core import services
 from govhub.core.calendar_models import SOURCE_HELP_TEXT, CalendarDay, CalendarYear
 from govhub.core.errors import ApplicationError
+from govhub.core.models import AuditEvent
 from govhub.core.text import admin_site_header_lazy, join_list
 
 # The admin index shows a banner while a calendar year needs publishing. The stock
@@ -282,3 +283,31 @@ class CalendarDayAdmin(admin.ModelAdmin):
                 services.calendar_day_remove(
                     actor=request.user, day=calendar_day.date, request=request
                 )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, read-only: nobody adds, edits or deletes a record here."""
+
+    list_display = (
+        "occurred_at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_label",
+        "outcome",
+    )
+    list_filter = ("outcome", "action", "object_type")
+    search_fields = ("actor_label", "action", "object_id", "object_label", "request_id")
+    date_hierarchy = "occurred_at"
+    list_select_related = ("actor",)
+    readonly_fields = [field.name for field in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
