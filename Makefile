@@ -51,6 +51,7 @@ run: demo-data
 
 # CI sets DATABASE_URL to its PostgreSQL: the suite runs on SQLite first, then there.
 test: install-dev
+	@scripts/system-deps.sh
 	DATABASE_URL= $(PY) -m pytest -n 2 --dist loadfile -q
 	@if [ -n "$$DATABASE_URL" ]; then \
 		echo "== again on $${DATABASE_URL%%@*}@… ==" ; \
