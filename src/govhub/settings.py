@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "govhub.core",
     "govhub.organizations",
     "govhub.identity",
+    "govhub.catalog",
     "govhub.portal",
 ]
 
