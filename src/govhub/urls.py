@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("directory/", include("govhub.organizations.urls")),
+    path("services/", include("govhub.catalog.urls")),
     path("", include("govhub.portal.urls")),
 ]
 

@@ -456,3 +456,6 @@ class Material(models.Model):
     @property
     def display_name(self) -> str:
         return _display(self, "name")
+
+
+from govhub.catalog import search_models  # noqa: E402, F401  (search index tables)

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from govhub.core.requestid import request_cache
 from govhub.organizations.models import Department, Position, Region, StaffMember
 
 Role = Position.Role
@@ -31,14 +32,37 @@ def _is_signed_in(user: Any) -> bool:
 
 
 def valid_positions(user: Any) -> list[Position]:
-    """The positions that count today for `user` (one query; none for anonymous users)."""
+    """The positions that count today for `user`: one query, remembered for the rest of
+    the request (`core.requestid.request_cache`), so a page that asks many permission
+    questions, such as the admin's sidebar, does not repeat it. Outside a request nothing
+    is remembered. Services that change positions call `forget_positions`."""
     if not _is_signed_in(user):
         return []
-    return list(
-        Position.objects.valid_on(timezone.localdate())
+    today = timezone.localdate()
+    cache = request_cache()
+    key = ("organizations.valid_positions", user.pk, today)
+    if cache is not None and key in cache:
+        return list(cache[key])  # type: ignore[call-overload]
+    positions = list(
+        Position.objects.valid_on(today)
         .filter(staff__user_id=user.pk)
         .select_related("department", "region")
     )
+    if cache is not None:
+        cache[key] = positions
+    return list(positions)
+
+
+def forget_positions(user: Any) -> None:
+    """Drop what this request remembered of the user's positions."""
+    cache = request_cache()
+    if cache is not None and user is not None:
+        for key in [
+            k
+            for k in cache
+            if isinstance(k, tuple) and k[:2] == ("organizations.valid_positions", user.pk)
+        ]:
+            del cache[key]
 
 
 def staff_roles(user: Any) -> set[str]:

@@ -167,6 +167,7 @@ def staff_deactivate(*, actor: Any, staff: StaffMember, reason: str = "") -> Sta
     staff.save(update_fields=["is_active"])
     staff.user.is_active = False
     staff.user.save(update_fields=["is_active"])
+    policies.forget_positions(staff.user)
     audit_log(
         actor=actor,
         action="organizations.staff.deactivate",
@@ -218,6 +219,7 @@ def position_grant(
     position.is_active = True
     _validated(position)
     position.save()
+    policies.forget_positions(staff.user)
     audit_log(
         actor=actor,
         action="organizations.position.grant",
@@ -250,6 +252,7 @@ def position_revoke(*, actor: Any, position: Position, reason: str = "") -> Posi
         return position
     position.is_active = False
     position.save(update_fields=["is_active"])
+    policies.forget_positions(position.staff.user)
     audit_log(
         actor=actor,
         action="organizations.position.revoke",

@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from govhub.organizations import policies
+from govhub.core.requestid import request_cache_var
+from govhub.organizations import policies, services
 from govhub.organizations.models import Position
 from govhub.organizations.tests.factories import (
     CityFactory,
@@ -227,7 +228,7 @@ def test_can_grant_role_keeps_administrative_roles_for_system_admins():
         assert policies.can_grant_role(system_admin, role=role, department=department)
 
 
-def test_each_check_costs_one_query(django_assert_num_queries, tree):
+def test_each_check_costs_one_query_outside_a_request(django_assert_num_queries, tree):
     user = UserFactory()
     grant(user, Role.SUPERVISOR, department=DepartmentFactory(region=tree["city"]))
     grant(user, Role.REVIEWER, department=DepartmentFactory(region=tree["a"]))
@@ -235,3 +236,38 @@ def test_each_check_costs_one_query(django_assert_num_queries, tree):
         policies.user_has_role(user, Role.SUPERVISOR, region=tree["village"])
     with django_assert_num_queries(1):
         policies.can_supervise_region(user, tree["b"])
+
+
+def test_within_a_request_positions_are_read_once(django_assert_num_queries, tree):
+    user = UserFactory()
+    grant(user, Role.SUPERVISOR, department=DepartmentFactory(region=tree["city"]))
+    token = request_cache_var.set({})
+    try:
+        with django_assert_num_queries(1):
+            policies.user_has_role(user, Role.SUPERVISOR, region=tree["village"])
+            policies.can_supervise_region(user, tree["b"])
+            policies.staff_roles(user)
+    finally:
+        request_cache_var.reset(token)
+
+
+def test_granting_or_revoking_in_a_request_refreshes_the_remembered_positions(tree):
+    token = request_cache_var.set({})
+    try:
+        _grant_and_revoke(tree)
+    finally:
+        request_cache_var.reset(token)
+
+
+def _grant_and_revoke(tree):
+    admin = UserFactory()
+    grant(admin, Role.SYSTEM_ADMIN, department=DepartmentFactory(region=tree["city"]))
+    staff = StaffMemberFactory()
+    department = DepartmentFactory(region=tree["city"])
+    assert policies.staff_roles(staff.user) == set()
+    position = services.position_grant(
+        actor=admin, staff=staff, role=Role.REVIEWER, department=department, region=tree["city"]
+    )
+    assert policies.staff_roles(staff.user) == {Role.REVIEWER}
+    services.position_revoke(actor=admin, position=position)
+    assert policies.staff_roles(staff.user) == set()

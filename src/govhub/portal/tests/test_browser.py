@@ -10,7 +10,7 @@ TARGETS = "a:visible, button:visible, input:visible:not([type=hidden])"
 def test_home_then_english_through_the_language_switch(page, live_server, city_data):
     page.goto(live_server.url + "/")
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
-    assert page.locator(".main-nav").inner_text().split() == ["首页", "机构名录"]
+    assert page.locator(".main-nav").inner_text().split() == ["首页", "办事服务", "机构名录"]
 
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
@@ -20,7 +20,7 @@ def test_home_then_english_through_the_language_switch(page, live_server, city_d
     assert switch.locator('[aria-current="true"]').inner_text() == "English"
     assert switch.get_by_role("button", name="简体中文").is_visible()
     # The interface itself is translated, not only the lang attribute.
-    assert page.locator(".main-nav").inner_text().split() == ["Home", "Directory"]
+    assert page.locator(".main-nav").inner_text().split() == ["Home", "Services", "Directory"]
     assert page.locator(".brand__name").inner_text() == "Hegang Government Services"
     assert page.title() == "Home · Hegang Government Services"
     assert page.locator("h1").inner_text() == "Find the departments and halls that can help you"
@@ -33,7 +33,7 @@ def test_home_then_english_through_the_language_switch(page, live_server, city_d
     page.get_by_role("button", name="简体中文").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
-    assert page.locator(".main-nav").inner_text().split() == ["首页", "机构名录"]
+    assert page.locator(".main-nav").inner_text().split() == ["首页", "办事服务", "机构名录"]
     assert page.locator(".brand__name").inner_text() == "鹤岗市政务服务网"
 
 
@@ -188,6 +188,6 @@ def test_works_without_javascript(browser, live_server, city_data):
         assert page.title() == 'Search results for "民政" · Directory · Hegang Government Services'
         assert page.get_by_role("heading", name="Search results").is_visible()
         assert page.get_by_role("button", name="Standard mode").is_visible()
-        assert page.locator(".main-nav").inner_text().split() == ["Home", "Directory"]
+        assert page.locator(".main-nav").inner_text().split() == ["Home", "Services", "Directory"]
     finally:
         context.close()

@@ -37,7 +37,7 @@ def test_language_switch_round_trip(client, city_data):
     assert re.search(r'<button[^>]+name="language" value="zh-hans" lang="zh-Hans">简体中文', form)
     assert re.search(r'lang="en" aria-current="true">English</span>', form)
     # The interface is translated: navigation, site name, headings and buttons.
-    assert _nav_labels(english) == ["Home", "Directory"]
+    assert _nav_labels(english) == ["Home", "Services", "Directory"]
     assert "<title>Home · Hegang Government Services</title>" in english
     assert '<span class="brand__name">Hegang Government Services</span>' in english
     assert "Find the departments and halls that can help you</h1>" in english
@@ -51,7 +51,7 @@ def test_language_switch_round_trip(client, city_data):
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     chinese = client.get("/").content.decode()
     assert '<html lang="zh-Hans"' in chinese
-    assert _nav_labels(chinese) == ["首页", "机构名录"]
+    assert _nav_labels(chinese) == ["首页", "办事服务", "机构名录"]
     assert "Hegang Government Services" not in chinese
 
 

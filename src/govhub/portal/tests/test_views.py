@@ -3,6 +3,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from govhub.catalog.selectors import catalog_changed
+from govhub.catalog.tests.factories import ThemeFactory, make_published_item
 from govhub.organizations.models import ServiceHall
 from govhub.portal.tests.conftest import make_department
 
@@ -35,19 +37,20 @@ def test_home_shows_city_departments_regions_and_hall(client, city_data):
 
 
 @pytest.mark.django_db
-def test_home_search_submits_q_to_the_directory(client, city_data):
+def test_home_search_submits_q_to_the_catalogue_search(client, city_data):
     html = client.get("/").content.decode()
     form = re.search(r'<form class="search" action="([^"]+)" method="get"', html)
-    assert form and form.group(1) == reverse("organizations:directory")
+    assert form and form.group(1) == reverse("catalog:search")
     assert 'name="q"' in html
-    assert "搜索部门、大厅和便民服务点" in html
-    # The hint's examples are real records, so searching for them finds something.
-    assert "例如“市公安局”或“向阳区”" in html
+    assert "搜索办事事项" in html
+    # Departments and halls are found in the directory, linked from the hint.
+    assert f'href="{reverse("organizations:directory")}"' in html
 
 
 @pytest.mark.django_db
 def test_home_query_count_is_constant(client, city_data, django_assert_num_queries):
-    with django_assert_num_queries(5):
+    # region, departments, divisions + their departments, halls, theme counts + themes
+    with django_assert_num_queries(7):
         client.get("/")
     for index in range(10):
         make_department(city_data.city, f"hg-extra-{index}", f"鹤岗市新增局{index}")
@@ -60,9 +63,29 @@ def test_home_query_count_is_constant(client, city_data, django_assert_num_queri
         address="向阳区某路 2 号",
         office_hours="工作日",
     )
-    with django_assert_num_queries(5):
+    for index in range(3):
+        make_published_item(themes=[ThemeFactory(code=f"theme-{index}", audience="person")])
+    catalog_changed()  # what publishing does, through the catalogue's events
+    with django_assert_num_queries(7):
         response = client.get("/")
     assert "向阳区政务服务大厅" in response.content.decode()
+    # The theme counts are cached until the catalogue changes again.
+    with django_assert_num_queries(6):
+        client.get("/")
+
+
+@pytest.mark.django_db
+def test_home_shows_only_themes_that_have_published_items(client, city_data):
+    used = ThemeFactory(code="hukou", name="户籍办理", audience="person")
+    ThemeFactory(code="empty-theme", name="空主题", audience="person")
+    company = ThemeFactory(code="kaiban", name="设立变更", audience="enterprise")
+    make_published_item(themes=[used])
+    make_published_item(themes=[company], audience="enterprise")
+    main = _main(client.get("/").content.decode())
+    assert "按主题办事" in main
+    assert f'href="{reverse("catalog:theme", args=["hukou"])}"' in main
+    assert f'href="{reverse("catalog:theme", args=["kaiban"])}"' in main
+    assert "空主题" not in main
 
 
 @pytest.mark.django_db
@@ -95,9 +118,10 @@ def test_base_layout_chrome(client, city_data):
     assert "/static/portal/css/portal.css" in html
     # Only pages that exist are in the main navigation; the current one is marked.
     nav = html.split('class="main-nav"', 1)[1].split("</nav>", 1)[0]
-    assert re.findall(r'class="main-nav__link"', nav) == ['class="main-nav__link"'] * 2
+    assert re.findall(r'class="main-nav__link"', nav) == ['class="main-nav__link"'] * 3
     assert re.search(r'href="/"\s+aria-current="page">首页</a>', nav)
     assert "机构名录" in nav
+    assert "办事服务" in nav
     # Footer: organiser and operator, and the accessibility statement.
     assert "主办：鹤岗市人民政府办公室" in html
     assert "承办：鹤岗市政务服务中心" in html
