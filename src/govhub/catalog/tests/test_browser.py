@@ -105,3 +105,40 @@ def test_guide_on_a_phone_in_elder_mode(page, live_server, catalogue):
     # The on-page contents list is hidden in elder mode; the sections remain.
     assert not page.locator(".guide-toc").is_visible()
     assert page.locator("#conditions-heading").is_visible()
+
+
+def test_search_from_the_home_page_to_a_guide_and_its_pdf_in_both_languages(
+    page, live_server, catalogue
+):
+    from govhub.catalog.search import index_item
+
+    index_item(catalogue)
+    code = catalogue.implementation_code
+    page.goto(live_server.url + "/")
+    page.get_by_label("搜索办事事项").fill("食品经营")
+    page.get_by_role("search").get_by_role("button").click()
+    page.wait_for_load_state()
+    assert "/services/search/" in page.url
+    result = page.locator(".item-card__title a").first
+    assert result.inner_text() == "食品经营许可证核发"
+    assert result.locator("mark").count() >= 1  # the matched words are highlighted
+    result.click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/services/items/{code}/")
+    text = pdf_text(download_pdf(page))
+    if text is not None:
+        assert "食品经营许可证核发" in text
+
+    # In English, and by pinyin initials this time (spjy: 食品经营).
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    page.goto(live_server.url + "/services/search/?q=spjy")
+    assert page.locator("html").get_attribute("lang") == "en"
+    result = page.locator(".item-card__title a").first
+    assert "Food business licence" in result.inner_text()
+    result.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Food business licence"
+    text = pdf_text(download_pdf(page))
+    if text is not None:
+        assert "Food business licence" in text
