@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
+from govhub.catalog.codes import implementation_code, variant_code
 from govhub.catalog.demo_data import EXTRA_IMPLEMENTATIONS, ITEMS
 from govhub.catalog.demo_data import library as lib
 from govhub.catalog.demo_data import taxonomy as tax
@@ -56,17 +57,6 @@ TYPE_NAMES = {
 }
 AUDIENCE_NAMES = {"person": "自然人", "enterprise": "法人", "both": "自然人和法人"}
 PUBLISHED_AT = datetime.fromisoformat(tax.PUBLISHED_AT)
-
-
-def implementation_code(base_code: str, uscc: str, sequence: int) -> str:
-    """The catalogue contract: base code (12) + implementing body's USCC (18) + sequence
-    as six zero-padded digits (36 characters)."""
-    return f"{base_code}{uscc}{sequence:06d}"
-
-
-def variant_code(implementation_code: str, sequence: int) -> str:
-    """The catalogue contract: implementation code (36) + variant sequence as 3 digits."""
-    return f"{implementation_code}{sequence:03d}"
 
 
 def base_code(spec: ItemSpec) -> str:
