@@ -443,7 +443,7 @@ class Material(models.Model):
     )
 
     class Meta:
-        verbose_name = _("申请材料")
+        verbose_name = pgettext_lazy("singular", "申请材料")
         verbose_name_plural = pgettext_lazy("plural", "申请材料")
         ordering = ("version", "position")
         constraints = [
