@@ -27,7 +27,6 @@ from django.utils.translation import gettext_lazy
 
 from govhub.catalog import policies, quality, services
 from govhub.catalog.admin_support import (
-    AuditedAdmin,
     HandDownForm,
     JsonFieldsForm,
     RejectForm,
@@ -45,6 +44,7 @@ from govhub.catalog.models import (
     Material,
     Theme,
 )
+from govhub.core.admin_audit import AuditedAdmin
 from govhub.core.errors import ApplicationError
 
 

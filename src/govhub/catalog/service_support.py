@@ -4,7 +4,6 @@ refusal, audited denials, validation and diffing of changes."""
 from __future__ import annotations
 
 import datetime
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
@@ -17,9 +16,8 @@ from govhub.catalog.models import BaseItem, ItemVersion, Material
 from govhub.catalog.quality import Finding
 from govhub.catalog.validation import json_errors
 from govhub.core import events
-from govhub.core.audit import audit_log
-from govhub.core.errors import Forbidden, InvalidInput
-from govhub.core.models import AuditEvent
+from govhub.core.audit import audit_denials as core_audit_denials
+from govhub.core.errors import InvalidInput
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -115,35 +113,8 @@ _TARGET_KEYWORDS = ("version", "material", "item", "base_item")
 
 
 def audit_denials(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Record a refused call as a "denied" audit event, after its transaction rolled back."""
-
-    def decorator(func: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(func)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            try:
-                return func(*args, **kwargs)
-            except Forbidden as exc:
-                target = next(
-                    (
-                        value
-                        for key in _TARGET_KEYWORDS
-                        if isinstance(value := kwargs.get(key), models.Model)
-                        and value.pk is not None
-                    ),
-                    None,
-                )
-                audit_log(
-                    actor=kwargs.get("actor"),
-                    action=action,
-                    target=target,
-                    outcome=AuditEvent.Outcome.DENIED,
-                    changes={"reason": str(exc.message)},
-                )
-                raise
-
-        return wrapper
-
-    return decorator
+    """Record a refused call as a "denied" audit event (see `core.audit.audit_denials`)."""
+    return core_audit_denials(action, target_keywords=_TARGET_KEYWORDS)
 
 
 def apply_changes(

@@ -3,11 +3,14 @@ record exists exactly when the change does."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
 from django.http import HttpRequest
 
+from govhub.core.errors import Forbidden
 from govhub.core.models import AuditEvent
 from govhub.core.requestid import current_request_id
 
@@ -45,3 +48,40 @@ def audit_log(
         request_id=current_request_id() if current_request_id() != "-" else "",
         changes=changes or {},
     )
+
+
+def audit_denials[**P, R](
+    action: str, *, target_keywords: tuple[str, ...]
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a service so that a refused call (`Forbidden`) is recorded as a "denied"
+    audit event. Put it outside `@transaction.atomic`: the record is written after the
+    service's own work has rolled back. The target is the first keyword argument, among
+    `target_keywords`, that holds a saved model instance."""
+
+    def decorator(func: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return func(*args, **kwargs)
+            except Forbidden as exc:
+                target = next(
+                    (
+                        value
+                        for key in target_keywords
+                        if isinstance(value := kwargs.get(key), models.Model)
+                        and value.pk is not None
+                    ),
+                    None,
+                )
+                audit_log(
+                    actor=kwargs.get("actor"),
+                    action=action,
+                    target=target,
+                    outcome=AuditEvent.Outcome.DENIED,
+                    changes={"reason": str(exc.message)},
+                )
+                raise
+
+        return wrapper
+
+    return decorator

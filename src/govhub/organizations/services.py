@@ -5,7 +5,6 @@ with outcome "denied" after its transaction has been rolled back."""
 from __future__ import annotations
 
 import datetime
-import functools
 from collections.abc import Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
 
@@ -15,9 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from govhub.core.audit import audit_log
+from govhub.core.audit import audit_denials, audit_log
 from govhub.core.errors import Forbidden, InvalidInput
-from govhub.core.models import AuditEvent
 from govhub.core.text import join_list
 from govhub.core.validators import check_uscc, normalize_uscc
 from govhub.organizations import policies
@@ -38,35 +36,7 @@ CONTACT_FIELDS = ("address", "office_hours", "phone", "website", "functions", "f
 
 
 def _audit_denials(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Record a refused call as a "denied" audit event, outside the rolled-back work."""
-
-    def decorator(func: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(func)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            try:
-                return func(*args, **kwargs)
-            except Forbidden as exc:
-                target = next(
-                    (
-                        value
-                        for key in _TARGET_KEYWORDS
-                        if isinstance(value := kwargs.get(key), models.Model)
-                        and value.pk is not None
-                    ),
-                    None,
-                )
-                audit_log(
-                    actor=kwargs.get("actor"),
-                    action=action,
-                    target=target,
-                    outcome=AuditEvent.Outcome.DENIED,
-                    changes={"reason": str(exc.message)},
-                )
-                raise
-
-        return wrapper
-
-    return decorator
+    return audit_denials(action, target_keywords=_TARGET_KEYWORDS)
 
 
 def _validated(instance: models.Model, *, exclude: Iterable[str] = ()) -> None:
