@@ -38,6 +38,8 @@ from govhub.catalog.models import (
     Material,
     Theme,
 )
+from govhub.catalog.search import reindex_all
+from govhub.catalog.selectors import catalog_changed
 from govhub.core.audit import audit_log
 from govhub.organizations import demo_data as org_data
 from govhub.organizations.models import Department, Region, ServiceHall
@@ -516,5 +518,9 @@ def load() -> dict[str, int]:
         "materials": materials,
         "handling_variants": variants,
     }
+    # Rows were written directly, not through the publishing service and its events, so
+    # the search index and the cached browse counts are brought up to date here.
+    counts["search_documents"] = reindex_all()
+    catalog_changed()
     audit_log(actor=None, action="catalog.demo.load", actor_label="demo-loader", changes=counts)
     return counts

@@ -241,3 +241,11 @@ def test_demo_passes_the_catalogue_quality_rules(loaded):
         for finding in quality.errors_of(quality.check_version(version))
     ]
     assert errors == []
+
+
+def test_the_demo_catalogue_is_searchable_at_once(loaded):
+    from govhub.catalog.search import search_items
+
+    results = search_items(query="yyzz", language="zh-hans", limit=5, record=False)
+    assert results.count > 0
+    assert "营业执照" in results.hits[0].version.name
