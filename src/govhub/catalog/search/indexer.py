@@ -120,7 +120,11 @@ def build_document(
             )
         ),
         body_text=body_text[:BODY_TEXT_MAX],
-        name_tokens=" ".join(unique([*search_words(name), *english_words(row["name_en"])])),
+        # The name's pinyin is in the name tier too, so `yyzz` ranks items *named*
+        # 营业执照… above items that only have it among their aliases.
+        name_tokens=" ".join(
+            unique([*search_words(name), *english_words(row["name_en"]), *pinyin_words(name)])
+        ),
         alias_tokens=" ".join(unique(word for alias in aliases for word in search_words(alias))),
         body_tokens=" ".join(unique([*search_words(body_text), *english_words(row["summary_en"])])),
         pinyin_tokens=" ".join(

@@ -248,4 +248,5 @@ def test_the_demo_catalogue_is_searchable_at_once(loaded):
 
     results = search_items(query="yyzz", language="zh-hans", limit=5, record=False)
     assert results.count > 0
+    # Items named 营业执照… come before items that only have it among their aliases.
     assert "营业执照" in results.hits[0].version.name
