@@ -48,12 +48,15 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "django_tasks_db",
+    "oauth2_provider",
     # Our domains, bottom to top (see docs/architecture.md).
     "govhub.core",
     "govhub.organizations",
+    "govhub.registries",
     "govhub.identity",
     "govhub.catalog",
     "govhub.portal",
+    "govhub.sample_department",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "govhub.identity.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -247,6 +251,15 @@ LOGGING = {
         "django.request": {"level": "ERROR", "propagate": True},
     },
 }
+
+# --- Field encryption (govhub.core.crypto) ---------------------------------------------------
+# (owned by the registries/crypto work)
+
+# --- Identity: accounts, sign-in protection, SMS (govhub.identity) ----------------------------
+# (owned by the identity accounts work)
+
+# --- OpenID Connect provider (django-oauth-toolkit) and upstream federation -------------------
+# (owned by the SSO work)
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 20

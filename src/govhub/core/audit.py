@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from govhub.core.errors import Forbidden
 from govhub.core.models import AuditEvent
-from govhub.core.requestid import current_request_id
+from govhub.core.requestid import current_on_behalf_of, current_request_id
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -30,14 +30,18 @@ def audit_log(
     changes: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
     actor_label: str = "",
+    on_behalf_of: str | None = None,
 ) -> AuditEvent:
     """Append one audit record.
 
     `action` is `<app>.<noun>.<verb>`, e.g. `organizations.position.grant`.
+    `on_behalf_of` defaults to the request's acting-for identity (see
+    `govhub.core.requestid.current_on_behalf_of`).
     """
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=user,
+        on_behalf_of=current_on_behalf_of() if on_behalf_of is None else on_behalf_of,
         actor_label=actor_label or (user.get_username() if user is not None else "system"),
         action=action,
         object_type=target._meta.label_lower if target is not None else "",

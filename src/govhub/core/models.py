@@ -30,6 +30,7 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     actor_label = models.CharField(_("操作人标识"), max_length=128, blank=True)
+    on_behalf_of = models.CharField(_("代表主体"), max_length=64, blank=True)
     action = models.CharField(_("操作"), max_length=64, db_index=True)
     object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
     object_id = models.CharField(_("对象标识"), max_length=64, blank=True)

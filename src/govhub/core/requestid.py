@@ -21,3 +21,13 @@ request_cache_var: ContextVar[dict[object, object] | None] = ContextVar(
 
 def request_cache() -> dict[object, object] | None:
     return request_cache_var.get()
+
+
+# On whose behalf the request acts ("enterprise:<USCC>" when a person acts for an enterprise
+# they represent or are an agent of; empty when acting for themselves). Set by identity's
+# middleware, read by `audit_log`, so every record says for whom the action was done.
+on_behalf_of_var: ContextVar[str] = ContextVar("on_behalf_of", default="")
+
+
+def current_on_behalf_of() -> str:
+    return on_behalf_of_var.get()
