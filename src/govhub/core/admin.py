@@ -299,7 +299,14 @@ class AuditEventAdmin(admin.ModelAdmin):
         "outcome",
     )
     list_filter = ("outcome", "action", "object_type")
-    search_fields = ("actor_label", "on_behalf_of", "action", "object_id", "object_label", "request_id")
+    search_fields = (
+        "actor_label",
+        "on_behalf_of",
+        "action",
+        "object_id",
+        "object_label",
+        "request_id",
+    )
     date_hierarchy = "occurred_at"
     list_select_related = ("actor",)
     readonly_fields = [field.name for field in AuditEvent._meta.fields]
