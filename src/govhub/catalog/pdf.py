@@ -13,17 +13,11 @@ from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
 
-import segno
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -39,156 +33,21 @@ from govhub.core.text import join_list, site_name
 
 from . import selectors
 from .models import BaseItem, ImplementationItem
-
-CJK_FONT = "STSong-Light"
-LATIN_FONT = "Helvetica"
-LATIN_BOLD = "Helvetica-Bold"
-BRAND = colors.HexColor("#0b4f8f")
-TEXT = colors.HexColor("#1a1f26")
-MUTED = colors.HexColor("#4a5462")
-SURFACE = colors.HexColor("#f2f5f8")
-BORDER = colors.HexColor("#c9d2dc")
-ACCENT = colors.HexColor("#b3242b")
-QR_SIZE = 30 * mm
-PAGE_MARGIN = 18 * mm
-
-_registered = False
-
-
-def _register_fonts() -> None:
-    global _registered
-    if not _registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-        _registered = True
-
-
-# Runs of characters Helvetica draws (WinAnsi); inside Chinese text they are set in
-# Helvetica too, since the CID font's Latin glyphs are spaced unevenly by viewers.
-_LATIN_RUN = re.compile(r"[\x20-\x7e\u00a0-\u00ff]+")
-
-
-def _runs(text: str) -> list[tuple[str, bool]]:
-    """`text` cut into (run, is_latin) pieces."""
-    runs: list[tuple[str, bool]] = []
-    position = 0
-    for match in _LATIN_RUN.finditer(text):
-        if match.start() > position:
-            runs.append((text[position : match.start()], False))
-        runs.append((match.group(), True))
-        position = match.end()
-    if position < len(text):
-        runs.append((text[position:], False))
-    return runs
-
-
-def _markup(text: str, *, bold: bool = False) -> str:
-    """Paragraph markup for mixed text: Latin runs in Helvetica, the rest in the CID font."""
-    latin_font = LATIN_BOLD if bold else LATIN_FONT
-    parts = []
-    for run, latin in _runs(text):
-        escaped = escape(run).replace("\n", "<br/>")
-        parts.append(
-            f'<font name="{latin_font}">{escaped}</font>' if latin and run.strip() else escaped
-        )
-    return "".join(parts)
-
-
-def _draw_mixed(
-    canvas: Canvas, x: float, y: float, text: str, size: float, *, right: bool = False
-) -> None:
-    """Draw one line of mixed text on the canvas, font by font."""
-    runs = [(run, LATIN_FONT if latin else CJK_FONT) for run, latin in _runs(text)]
-    width = sum(pdfmetrics.stringWidth(run, font, size) for run, font in runs)
-    if right:
-        x -= width
-    for run, font in runs:
-        canvas.setFont(font, size)
-        canvas.drawString(x, y, run)
-        x += pdfmetrics.stringWidth(run, font, size)
-
-
-def _latin(text: str) -> bool:
-    """True when Helvetica (WinAnsi) can draw every character of `text`."""
-    try:
-        text.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-class _Styles:
-    """Paragraph styles; each text picks the CJK or the Latin variant by its content."""
-
-    def __init__(self) -> None:
-        self.cache: dict[tuple[str, bool], ParagraphStyle] = {}
-        self.base = {
-            "title": {"fontSize": 18, "leading": 24, "textColor": TEXT, "spaceAfter": 4},
-            "kicker": {"fontSize": 9.5, "leading": 13, "textColor": BRAND},
-            "h2": {
-                "fontSize": 12.5,
-                "leading": 17,
-                "textColor": BRAND,
-                "spaceBefore": 10,
-                "spaceAfter": 4,
-                "keepWithNext": 1,
-            },
-            "body": {"fontSize": 9.5, "leading": 14, "textColor": TEXT},
-            "small": {"fontSize": 8, "leading": 11, "textColor": MUTED},
-            "cell": {"fontSize": 8.5, "leading": 12, "textColor": TEXT},
-            "head": {"fontSize": 8.5, "leading": 12, "textColor": colors.white},
-            "label": {"fontSize": 8.5, "leading": 12, "textColor": MUTED},
-            "notice": {"fontSize": 10, "leading": 15, "textColor": TEXT},
-            "qr": {"fontSize": 7, "leading": 9, "textColor": MUTED, "alignment": TA_CENTER},
-        }
-
-    def get(self, name: str, text: str) -> ParagraphStyle:
-        latin = _latin(text)
-        key = (name, latin)
-        if key not in self.cache:
-            bold = name in ("title", "h2", "head")
-            font = (LATIN_BOLD if bold else LATIN_FONT) if latin else CJK_FONT
-            self.cache[key] = ParagraphStyle(
-                f"{name}-{'latin' if latin else 'cjk'}",
-                fontName=font,
-                wordWrap=None if latin else "CJK",
-                **self.base[name],
-            )
-        return self.cache[key]
-
-
-class QRCode(Flowable):
-    """A QR code for `url`, drawn with vector squares and linked to `url`."""
-
-    def __init__(self, url: str, size: float = QR_SIZE) -> None:
-        super().__init__()
-        self.url = url
-        self.qr = segno.make_qr(url, error="m")
-        self.size = size
-        self.width = self.height = size
-
-    def draw(self) -> None:
-        matrix = [list(row) for row in self.qr.matrix_iter(scale=1, border=2)]
-        modules = len(matrix)
-        cell = self.size / modules
-        canvas = self.canv
-        canvas.setFillColor(colors.white)
-        canvas.rect(0, 0, self.size, self.size, stroke=0, fill=1)
-        canvas.setFillColor(colors.black)
-        for row_index, row in enumerate(matrix):
-            y = self.size - (row_index + 1) * cell
-            column = 0
-            while column < modules:
-                if row[column]:
-                    start = column
-                    while column < modules and row[column]:
-                        column += 1
-                    # A hair wider than the run so neighbouring rows leave no seams.
-                    canvas.rect(
-                        start * cell, y, (column - start) * cell, cell + 0.05, stroke=0, fill=1
-                    )
-                else:
-                    column += 1
-        canvas.linkURL(self.url, (0, 0, self.size, self.size), relative=1)
+from .pdf_support import (
+    ACCENT,
+    BORDER,
+    BRAND,
+    MUTED,
+    PAGE_MARGIN,
+    QR_SIZE,
+    SURFACE,
+    QRCode,
+    Styles,
+    draw_mixed,
+    is_latin,
+    markup,
+    register_fonts,
+)
 
 
 def filename(guide: selectors.Guide) -> str:
@@ -202,7 +61,7 @@ class _Builder:
         self.guide = guide
         self.version = guide.version
         self.url = url
-        self.styles = _Styles()
+        self.styles = Styles()
         self.story: list[Flowable] = []
         self.english = (translation.get_language() or "").startswith("en")
 
@@ -210,10 +69,10 @@ class _Builder:
 
     def p(self, text: Any, style: str = "body") -> Paragraph:
         value = str(text)
-        if _latin(value):
+        if is_latin(value):
             return Paragraph(escape(value).replace("\n", "<br/>"), self.styles.get(style, value))
         bold = style in ("title", "h2", "head")
-        return Paragraph(_markup(value, bold=bold), self.styles.get(style, value))
+        return Paragraph(markup(value, bold=bold), self.styles.get(style, value))
 
     def h2(self, text: str) -> None:
         self.story.append(self.p(text, "h2"))
@@ -588,7 +447,7 @@ class _Builder:
             )
 
     def build(self) -> bytes:
-        _register_fonts()
+        register_fonts()
         self.header()
         self.notice()
         self.summary()
@@ -612,9 +471,9 @@ class _Builder:
         def on_page(canvas: Canvas, doc: Any) -> None:
             canvas.saveState()
             canvas.setFillColor(MUTED)
-            _draw_mixed(canvas, PAGE_MARGIN, 10 * mm, footer_text, 7.5)
+            draw_mixed(canvas, PAGE_MARGIN, 10 * mm, footer_text, 7.5)
             page = _("第 %(page)s 页") % {"page": doc.page}
-            _draw_mixed(canvas, A4[0] - PAGE_MARGIN, 10 * mm, page, 7.5, right=True)
+            draw_mixed(canvas, A4[0] - PAGE_MARGIN, 10 * mm, page, 7.5, right=True)
             canvas.restoreState()
 
         doc = SimpleDocTemplate(
