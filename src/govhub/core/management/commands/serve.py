@@ -26,6 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+        # Threads per worker: a department system that calls our OpenID provider back while
+        # one of its pages is being served (the sample department system does) needs more
+        # than one request in flight per process.
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
         parser.add_argument("--no-worker", action="store_true", help="do not start a task worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -48,6 +52,7 @@ class Command(BaseCommand):
             "--host", options["host"],
             "--port", str(options["port"]),
             "--workers", str(options["workers"]),
+            "--blocking-threads", str(options["threads"]),
             "--no-ws",
             "govhub.wsgi:application",
         ]  # fmt: skip
