@@ -19,10 +19,18 @@ from django.utils.translation import gettext_lazy
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from govhub.core.text import join_list
+
 LEVELS = ("national", "provincial", "city", "county", "township")
 HANDLING_FORMS = ("window", "online", "post")
 ONLINE_DEPTHS = (1, 2, 3, 4, 5, 6, 7)
-LIMIT_UNITS = ("working_days", "calendar_days", "immediate")
+LIMIT_UNITS = ("working_days", "calendar_days", "immediate")  # catalog.models.TimeUnit
+
+
+def _unit_labels() -> dict[str, str]:
+    return {"working_days": _("工作日"), "calendar_days": _("自然日"), "immediate": _("即办")}
+
+
 PROCEDURE_KINDS = ("hearing", "expert_review", "inspection", "testing", "other")
 
 FIELD_LABELS: dict[str, Any] = {
@@ -177,8 +185,15 @@ def _limit_errors(where: str, value: dict[str, Any]) -> list[str]:
         errors.append(_("%(where)s的时限应为不小于0的整数或留空。") % {"where": where})
     if unit is not None and unit not in LIMIT_UNITS:
         errors.append(
-            _("%(where)s的时限单位“%(value)s”无效，可选：工作日、自然日、即办。")
-            % {"where": where, "value": unit}
+            _("%(where)s的时限单位“%(value)s”无效，可选：%(choices)s。")
+            % {
+                "where": where,
+                "value": unit,
+                "choices": join_list(
+                    _("%(code)s（%(label)s）") % {"code": code, "label": label}
+                    for code, label in _unit_labels().items()
+                ),
+            }
         )
     elif isinstance(limit, int) and limit > 0 and unit is None:
         errors.append(_("%(where)s填写了时限但缺少时限单位。") % {"where": where})

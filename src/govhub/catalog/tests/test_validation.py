@@ -86,7 +86,7 @@ def test_step_without_name_names_field_and_row():
         (
             "steps",
             [{"name": "受理", "limit_value": 3, "limit_unit": "weeks"}],
-            "办理流程第1步的时限单位“weeks”无效，可选：工作日、自然日、即办。",
+            "办理流程第1步的时限单位“weeks”无效，可选：working_days（工作日）、calendar_days（自然日）、immediate（即办）。",
         ),
         ("steps", [{"name": "受理", "limit_value": 3}], "办理流程第1步填写了时限但缺少时限单位。"),
         ("steps", [{"name": "受理", "owner": "x"}], "办理流程第1步含有未知字段“owner”。"),
