@@ -38,7 +38,7 @@ GOVHUB_SITE_ORGANISER = os.environ.get("GOVHUB_SITE_ORGANISER", "")
 GOVHUB_SITE_OPERATOR = os.environ.get("GOVHUB_SITE_OPERATOR", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "govhub.identity.admin_site.GovhubAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -253,13 +253,135 @@ LOGGING = {
 }
 
 # --- Field encryption (govhub.core.crypto) ---------------------------------------------------
-# (owned by the registries/crypto work)
+# GOVHUB_FIELD_KEYS: comma-separated Fernet keys; the first encrypts, all decrypt (rotation:
+# put a new key first, run `manage.py rotate_field_keys`, then drop the old one).
+# GOVHUB_LOOKUP_KEY: the HMAC key of the look-up hashes (ID numbers, mobiles).
+# Development generates both once under VAR_DIR; production must set them (see
+# core.config.field_key_problems).
+GOVHUB_FIELD_KEYS = env_list("GOVHUB_FIELD_KEYS", default=[])
+GOVHUB_LOOKUP_KEY = os.environ.get("GOVHUB_LOOKUP_KEY", "")
+if not PRODUCTION:
+    from govhub.core.config import development_field_key, development_lookup_key
+
+    GOVHUB_FIELD_KEYS = GOVHUB_FIELD_KEYS or [development_field_key(VAR_DIR)]
+    GOVHUB_LOOKUP_KEY = GOVHUB_LOOKUP_KEY or development_lookup_key(VAR_DIR)
 
 # --- Identity: accounts, sign-in protection, SMS (govhub.identity) ----------------------------
-# (owned by the identity accounts work)
+# See docs/identity.md. Sign-in by username, mobile or ID number; staff need password + TOTP.
+AUTHENTICATION_BACKENDS = ["govhub.identity.backends.IdentifierBackend"]
+LOGIN_URL = "identity:sign_in"
+LOGIN_REDIRECT_URL = "/"
+# Session policy (SessionPolicyMiddleware): idle timeout and absolute lifetime, seconds.
+GOVHUB_SESSION_IDLE_SECONDS = int(os.environ.get("GOVHUB_SESSION_IDLE_SECONDS", str(30 * 60)))
+GOVHUB_SESSION_MAX_SECONDS = int(os.environ.get("GOVHUB_SESSION_MAX_SECONDS", str(8 * 3600)))
+# Failed sign-ins: lock an account after N consecutive failures, an address after M; the
+# first lock lasts BASE seconds, each further one twice as long, at most MAX seconds.
+GOVHUB_LOCKOUT_ACCOUNT_FAILURES = int(os.environ.get("GOVHUB_LOCKOUT_ACCOUNT_FAILURES", "5"))
+GOVHUB_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("GOVHUB_LOCKOUT_ADDRESS_FAILURES", "20"))
+GOVHUB_LOCKOUT_BASE_SECONDS = int(os.environ.get("GOVHUB_LOCKOUT_BASE_SECONDS", "300"))
+GOVHUB_LOCKOUT_MAX_SECONDS = int(os.environ.get("GOVHUB_LOCKOUT_MAX_SECONDS", str(24 * 3600)))
+# SMS codes: 6 digits, life, attempts per code; limits per number and per address.
+GOVHUB_SMS_CODE_SECONDS = int(os.environ.get("GOVHUB_SMS_CODE_SECONDS", "300"))
+GOVHUB_SMS_CODE_ATTEMPTS = int(os.environ.get("GOVHUB_SMS_CODE_ATTEMPTS", "5"))
+GOVHUB_SMS_MIN_INTERVAL_SECONDS = int(os.environ.get("GOVHUB_SMS_MIN_INTERVAL_SECONDS", "60"))
+GOVHUB_SMS_PER_NUMBER_HOUR = int(os.environ.get("GOVHUB_SMS_PER_NUMBER_HOUR", "5"))
+GOVHUB_SMS_PER_NUMBER_DAY = int(os.environ.get("GOVHUB_SMS_PER_NUMBER_DAY", "10"))
+GOVHUB_SMS_PER_ADDRESS_HOUR = int(os.environ.get("GOVHUB_SMS_PER_ADDRESS_HOUR", "20"))
+# SMS gateway: file (development), console, locmem (tests), http, or a dotted class path.
+GOVHUB_SMS_BACKEND = os.environ.get("GOVHUB_SMS_BACKEND", "file")
+GOVHUB_SMS_FILE_PATH = os.environ.get("GOVHUB_SMS_FILE_PATH", "")
+GOVHUB_SMS_HTTP_URL = os.environ.get("GOVHUB_SMS_HTTP_URL", "")
+GOVHUB_SMS_HTTP_TOKEN = os.environ.get("GOVHUB_SMS_HTTP_TOKEN", "")
+GOVHUB_SMS_HTTP_BODY = os.environ.get("GOVHUB_SMS_HTTP_BODY", "")
+GOVHUB_SMS_HTTP_TIMEOUT = float(os.environ.get("GOVHUB_SMS_HTTP_TIMEOUT", "5"))
+# Signature at the start of every text message; empty means the translated site name.
+GOVHUB_SMS_SIGNATURE = os.environ.get("GOVHUB_SMS_SIGNATURE", "")
+# Staff activation links stay valid this many hours.
+GOVHUB_STAFF_ACTIVATION_HOURS = int(os.environ.get("GOVHUB_STAFF_ACTIVATION_HOURS", "72"))
+# Issuer shown in authenticator apps next to the account name.
+GOVHUB_TOTP_ISSUER = os.environ.get("GOVHUB_TOTP_ISSUER", "鹤岗政务服务")
 
 # --- OpenID Connect provider (django-oauth-toolkit) and upstream federation -------------------
-# (owned by the SSO work)
+# (owned by the SSO work; see docs/sso.md)
+from govhub.identity.oidc.keys import load_signing_keys  # noqa: E402
+
+# Signing keys, current first: GOVHUB_OIDC_PRIVATE_KEY (+ GOVHUB_OIDC_PREVIOUS_KEYS) or
+# GOVHUB_OIDC_KEY_DIR; in development generated once under VAR_DIR/oidc-keys.
+GOVHUB_OIDC_DEFAULT_KEY_DIR = VAR_DIR / "oidc-keys"
+_oidc_keys = load_signing_keys(GOVHUB_OIDC_DEFAULT_KEY_DIR, production=PRODUCTION)
+# The issuer identifier (https://id.example.gov.cn, no trailing slash); empty: this request's
+# scheme and host, which suits development but not a deployment behind several host names.
+GOVHUB_OIDC_ISSUER = os.environ.get("GOVHUB_OIDC_ISSUER", "").rstrip("/")
+# Named explicitly so that migrations referring to the (swappable) client model resolve.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": _oidc_keys[0] if _oidc_keys else "",
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": _oidc_keys[1:],
+    "OIDC_ISS_ENDPOINT": GOVHUB_OIDC_ISSUER,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": PRODUCTION,
+    "OIDC_RP_INITIATED_LOGOUT_ACCEPT_EXPIRED_TOKENS": True,
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": True,
+    "OAUTH2_VALIDATOR_CLASS": "govhub.identity.oidc.validator.GovhubOAuth2Validator",
+    "SCOPES_BACKEND_CLASS": "govhub.identity.oidc.scopes.GovhubScopes",
+    "APPLICATION_ADMIN_CLASS": "govhub.identity.oidc.admin.ClientApplicationAdmin",
+    "PKCE_REQUIRED": True,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("GOVHUB_OIDC_ACCESS_TOKEN_SECONDS", "900")),
+    "ID_TOKEN_EXPIRE_SECONDS": int(os.environ.get("GOVHUB_OIDC_ID_TOKEN_SECONDS", "900")),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": int(
+        os.environ.get("GOVHUB_OIDC_REFRESH_TOKEN_SECONDS", str(8 * 3600))
+    ),
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if PRODUCTION else ["http", "https"],
+    # RFC 9700 (OAuth 2.0 security best current practice): no implicit or password grant,
+    # S256 PKCE only, bearer tokens never in URLs, `iss` in the authorization response,
+    # tokens stored hashed.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+
+# Upstream federation: accept sign-in from the province's OpenID provider. Off while
+# GOVHUB_UPSTREAM_OIDC_ISSUER is empty.
+GOVHUB_UPSTREAM_OIDC_ISSUER = os.environ.get("GOVHUB_UPSTREAM_OIDC_ISSUER", "").rstrip("/")
+GOVHUB_UPSTREAM_OIDC_CLIENT_ID = os.environ.get("GOVHUB_UPSTREAM_OIDC_CLIENT_ID", "")
+GOVHUB_UPSTREAM_OIDC_CLIENT_SECRET = os.environ.get("GOVHUB_UPSTREAM_OIDC_CLIENT_SECRET", "")
+GOVHUB_UPSTREAM_OIDC_SCOPES = os.environ.get("GOVHUB_UPSTREAM_OIDC_SCOPES", "openid idcard")
+# Claims of the upstream ID token / userinfo holding the verified name and ID number, and
+# (optional) a claim that must be true for the ID number to count as verified.
+GOVHUB_UPSTREAM_OIDC_NAME_CLAIM = os.environ.get("GOVHUB_UPSTREAM_OIDC_NAME_CLAIM", "real_name")
+GOVHUB_UPSTREAM_OIDC_ID_NUMBER_CLAIM = os.environ.get(
+    "GOVHUB_UPSTREAM_OIDC_ID_NUMBER_CLAIM", "id_number"
+)
+GOVHUB_UPSTREAM_OIDC_VERIFIED_CLAIM = os.environ.get(
+    "GOVHUB_UPSTREAM_OIDC_VERIFIED_CLAIM", "real_name_verified"
+)
+# The button's label (empty: "使用省级统一身份认证登录", translated).
+GOVHUB_UPSTREAM_OIDC_LABEL = os.environ.get("GOVHUB_UPSTREAM_OIDC_LABEL", "")
+
+# The sample department system at /sample-department/ (a relying party of this provider).
+# It calls the provider over HTTP on the same server: serve with 2+ workers or threads.
+GOVHUB_SAMPLE_CLIENT = env_bool("GOVHUB_SAMPLE_CLIENT", default=not PRODUCTION)
+GOVHUB_SAMPLE_CLIENT_ID = os.environ.get("GOVHUB_SAMPLE_CLIENT_ID", "govhub-sample-department")
+GOVHUB_SAMPLE_CLIENT_SECRET = os.environ.get(
+    "GOVHUB_SAMPLE_CLIENT_SECRET", "" if PRODUCTION else "sample-department-demo-secret"
+)
+# Origins the demo data registers the sample client's redirect URIs for (comma-separated).
+GOVHUB_SAMPLE_CLIENT_BASE_URLS = env_list(
+    "GOVHUB_SAMPLE_CLIENT_BASE_URLS", default=["http://127.0.0.1:8000", "http://localhost:8000"]
+)
+# Where the sample client finds the provider (empty: the origin of its own request).
+GOVHUB_SAMPLE_CLIENT_ISSUER = os.environ.get("GOVHUB_SAMPLE_CLIENT_ISSUER", "").rstrip("/")
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 20

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,18 @@ def load_or_create_secret_key(path: Path, *, production: bool) -> str:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set in production mode (GOVHUB_ENV=production)."
         )
+    return load_or_create_key_file(path, generate=lambda: secrets.token_urlsafe(50))
+
+
+def load_or_create_key_file(path: Path, *, generate: Callable[[], str]) -> str:
+    """The key kept in `path`, written there (mode 0600) from `generate()` the first time.
+
+    For development keys only; production takes its keys from the environment.
+    """
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
+    key = generate()
     # Another process may have written it meanwhile: create exclusively, then re-read.
     try:
         with path.open("x") as handle:
@@ -52,6 +61,52 @@ def load_or_create_secret_key(path: Path, *, production: bool) -> str:
     except FileExistsError:
         pass
     return path.read_text().strip()
+
+
+def development_field_key(var_dir: Path) -> str:
+    """The development Fernet key, generated once into `var_dir/field_key`."""
+    from cryptography.fernet import Fernet
+
+    return load_or_create_key_file(
+        var_dir / "field_key", generate=lambda: Fernet.generate_key().decode("ascii")
+    )
+
+
+def development_lookup_key(var_dir: Path) -> str:
+    """The development look-up hash key, generated once into `var_dir/lookup_key`."""
+    return load_or_create_key_file(
+        var_dir / "lookup_key", generate=lambda: secrets.token_urlsafe(48)
+    )
+
+
+def field_key_problems(settings: dict[str, Any]) -> list[str]:
+    """What is wrong with GOVHUB_FIELD_KEYS and GOVHUB_LOOKUP_KEY (see core.crypto)."""
+    from cryptography.fernet import Fernet
+
+    problems: list[str] = []
+    keys = settings.get("GOVHUB_FIELD_KEYS") or []
+    if not keys:
+        problems.append(
+            "GOVHUB_FIELD_KEYS must be set in production: comma-separated Fernet keys, "
+            "the current one first (generate one with "
+            "`python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'`)."
+        )
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            problems.append(
+                f"GOVHUB_FIELD_KEYS: key {position} is not a Fernet key "
+                "(URL-safe base64 of 32 bytes)."
+            )
+    lookup_key = str(settings.get("GOVHUB_LOOKUP_KEY") or "")
+    if len(lookup_key) < 32 or len(set(lookup_key)) < 5:
+        problems.append(
+            "GOVHUB_LOOKUP_KEY must be set in production: at least 32 random characters "
+            "(it keys the look-up hashes of ID numbers; never change it without rehashing)."
+        )
+    return problems
 
 
 def production_problems(settings: dict[str, Any]) -> list[str]:
@@ -73,6 +128,7 @@ def production_problems(settings: dict[str, Any]) -> list[str]:
             "DATABASE_URL points to SQLite: production needs PostgreSQL "
             "(or set GOVHUB_ALLOW_SQLITE_IN_PRODUCTION=1 for a single-machine pilot)."
         )
+    problems.extend(field_key_problems(settings))
     return problems
 
 

@@ -129,6 +129,35 @@ def test_production_with_safe_settings_starts(tmp_path):
         SECRET_KEY="k" * 20 + "Zx9-Qw3_Lm7pR2tY8vB4nC6" + "a1b2c3d4e5f6g7h8",
         ALLOWED_HOSTS="zwfw.hegang.gov.cn",
         DATABASE_URL="postgres://govhub@127.0.0.1:5432/govhub",
+        GOVHUB_FIELD_KEYS="9QzLh0v3R2nJ8k1YxWq7sUe5tPa4Gb6Mc0Dd2Ff3Hh4=",
+        GOVHUB_LOOKUP_KEY="lk7-Qp2vN8sT5wY7zA1bC4dE6fG0hI_jK2lM3nO4",
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["db"] == "django.db.backends.postgresql"
+
+
+def test_production_refuses_missing_field_encryption_keys(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    # Everything else is safe (an OpenID signing key too), so the field keys are what fails.
+    signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = signing_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    result = _probe(
+        tmp_path,
+        GOVHUB_ENV="production",
+        GOVHUB_OIDC_PRIVATE_KEY=pem,
+        SECRET_KEY="k" * 20 + "Zx9-Qw3_Lm7pR2tY8vB4nC6" + "a1b2c3d4e5f6g7h8",
+        ALLOWED_HOSTS="zwfw.hegang.gov.cn",
+        DATABASE_URL="postgres://govhub@127.0.0.1:5432/govhub",
+    )
+    assert result.returncode != 0
+    assert "GOVHUB_FIELD_KEYS" in result.stderr
+    assert "GOVHUB_LOOKUP_KEY" in result.stderr
+    # Production never falls back to generated development keys.
+    assert not (tmp_path / "field_key").exists()
+    assert not (tmp_path / "lookup_key").exists()

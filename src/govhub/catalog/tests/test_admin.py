@@ -20,6 +20,7 @@ from govhub.catalog.tests.factories import (
     make_published_item,
 )
 from govhub.core.models import AuditEvent
+from govhub.identity.testing import sign_in_admin
 from govhub.organizations.models import Position
 from govhub.organizations.tests.factories import DepartmentFactory, UserFactory, grant
 
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.django_db
 def sysadmin_client(client):
     user = UserFactory(is_staff=True, is_superuser=True)
     grant(user, Position.Role.SYSTEM_ADMIN)
-    client.force_login(user)
+    sign_in_admin(client, user)
     client.user = user
     return client
 
@@ -123,7 +124,7 @@ def test_adding_an_item_computes_its_code(sysadmin_client):
 def test_adding_an_item_for_another_department_is_refused(client):
     user = UserFactory(is_staff=True, is_superuser=True)
     grant(user, Position.Role.DEPARTMENT_ADMIN)
-    client.force_login(user)
+    sign_in_admin(client, user)
     department = DepartmentFactory()
     response = client.post(
         reverse("admin:catalog_implementationitem_add"),
@@ -231,7 +232,7 @@ def test_quality_page_lists_findings_with_links(sysadmin_client):
 
 def test_base_items_are_kept_by_system_admins_only(client):
     user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)  # Django flags alone grant nothing
+    sign_in_admin(client, user)  # Django flags alone grant nothing
     assert client.get(reverse("admin:catalog_baseitem_add")).status_code == 403
 
 

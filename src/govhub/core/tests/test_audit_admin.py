@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from govhub.core.audit import audit_log
 from govhub.core.models import AuditEvent
+from govhub.identity.testing import sign_in_admin
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def superuser(db):
 @pytest.mark.django_db
 def test_audit_records_are_listed_and_read_only(client, superuser):
     event = audit_log(actor=superuser, action="core.test.thing", changes={"a": 1})
-    client.force_login(superuser)
+    sign_in_admin(client, superuser)
     listing = client.get("/admin/core/auditevent/")
     assert listing.status_code == 200
     assert "core.test.thing" in listing.content.decode()

@@ -13,6 +13,7 @@ from govhub.core.calendar import is_working_day
 from govhub.core.calendar_models import CalendarDay, CalendarYear
 from govhub.core.checks import calendar_schedule_check
 from govhub.core.models import AuditEvent
+from govhub.identity.testing import sign_in_admin
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_calendar")]
 
@@ -22,7 +23,7 @@ D = datetime.date
 @pytest.fixture
 def admin_client(client):
     user = get_user_model().objects.create_superuser("admin", password=None)
-    client.force_login(user)
+    sign_in_admin(client, user)
     client.user = user
     return client
 
@@ -297,5 +298,5 @@ def test_import_page_rejects_other_file_types(admin_client):
 
 def test_import_page_needs_permission(client):
     staff = get_user_model().objects.create_user("clerk", password=None, is_staff=True)
-    client.force_login(staff)
+    sign_in_admin(client, staff)
     assert client.get(reverse("admin:core_calendaryear_import")).status_code == 403

@@ -12,6 +12,8 @@ from govhub.core.config import (
 )
 
 STRONG_KEY = "k3Jx9-QpL2vN8sT5wY7zA1bC4dE6fG0hI_jK2lM3nO4pQ5rS6tU7"
+FIELD_KEY = "9QzLh0v3R2nJ8k1YxWq7sUe5tPa4Gb6Mc0Dd2Ff3Hh4="
+LOOKUP_KEY = "lk7-Qp2vN8sT5wY7zA1bC4dE6fG0hI_jK2lM3nO4"
 
 
 def safe_settings(**overrides):
@@ -22,6 +24,8 @@ def safe_settings(**overrides):
         "SESSION_COOKIE_SECURE": True,
         "DATABASES": {"default": {"ENGINE": "django.db.backends.postgresql"}},
         "GOVHUB_ALLOW_SQLITE_IN_PRODUCTION": False,
+        "GOVHUB_FIELD_KEYS": [FIELD_KEY],
+        "GOVHUB_LOOKUP_KEY": LOOKUP_KEY,
     }
     settings.update(overrides)
     return settings
@@ -81,6 +85,10 @@ def test_a_safe_production_configuration_has_no_problems():
         ({"ALLOWED_HOSTS": ["zwfw.hegang.example", "*"]}, "ALLOWED_HOSTS"),
         ({"SESSION_COOKIE_SECURE": False}, "SECURE_COOKIES"),
         ({"DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3"}}}, "DATABASE_URL"),
+        ({"GOVHUB_FIELD_KEYS": []}, "GOVHUB_FIELD_KEYS"),
+        ({"GOVHUB_FIELD_KEYS": [FIELD_KEY, "not-a-fernet-key"]}, "GOVHUB_FIELD_KEYS"),
+        ({"GOVHUB_LOOKUP_KEY": ""}, "GOVHUB_LOOKUP_KEY"),
+        ({"GOVHUB_LOOKUP_KEY": "short"}, "GOVHUB_LOOKUP_KEY"),
     ],
 )
 def test_each_unsafe_setting_is_named(overrides, named):

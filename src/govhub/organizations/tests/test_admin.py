@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from govhub.core.codes import uscc_check_character
 from govhub.core.models import AuditEvent
+from govhub.identity.testing import sign_in_admin
 from govhub.organizations import demo
 from govhub.organizations.models import Department, Position, Region, StaffMember, Window
 from govhub.organizations.tests.factories import (
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client):
     user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
+    sign_in_admin(client, user)
     client.user = user
     return client
 

@@ -17,7 +17,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 # Each entry: the app's demo module; its `load()` returns {"what": count}.
-LOADERS = ("govhub.organizations.demo", "govhub.catalog.demo")
+LOADERS = (
+    "govhub.organizations.demo",
+    "govhub.registries.demo",
+    "govhub.identity.demo",
+    "govhub.catalog.demo",
+)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,148 @@
+"""The Django admin: only with a TOTP session; identity's admin screens."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from govhub.core.models import AuditEvent
+from govhub.identity.models import LoginThrottle, SignInEvent, TotpDevice
+from govhub.identity.testing import sign_in, sign_in_admin
+from govhub.identity.tests.factories import (
+    AgentAuthorizationFactory,
+    PersonFactory,
+    TotpDeviceFactory,
+    VerifiedPersonFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser():
+    user = PersonFactory(is_staff=True, is_superuser=True, kind="staff")
+    TotpDeviceFactory(user=user)
+    return user
+
+
+# --- The TOTP-only admin site ---------------------------------------------------------------
+
+
+@pytest.mark.urls("govhub.identity.tests.admin_urls")
+def test_admin_needs_a_totp_session(client, superuser):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    login = client.get(response["Location"])
+    assert login.status_code == 302
+    assert login["Location"].startswith("/account/sign-in/?next=")
+
+    sign_in(client, superuser, methods=("pwd",))
+    response = client.get("/admin/", follow=False)
+    assert response.status_code == 302
+    login = client.get(response["Location"])
+    assert login["Location"].startswith("/account/step-up/?next=")
+    assert "method=otp" in login["Location"]
+
+    sign_in_admin(client, superuser)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/identity/signinevent/").status_code == 200
+
+
+@pytest.mark.urls("govhub.identity.tests.admin_urls")
+def test_admin_refuses_signed_in_non_staff(client):
+    sign_in(client, VerifiedPersonFactory(), methods=("pwd", "otp"))
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert client.get(response["Location"]).status_code == 403
+
+
+@pytest.mark.urls("govhub.identity.tests.admin_urls")
+def test_admin_logout_signs_out_everywhere(client, superuser):
+    sign_in_admin(client, superuser)
+    response = client.post("/admin/logout/")
+    assert response.status_code == 302
+    assert SignInEvent.objects.filter(outcome="signed_out", user=superuser).exists()
+    assert client.get("/admin/").status_code == 302
+
+
+# --- Identity's admin screens (on whichever admin site is installed) -------------------------
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    sign_in_admin(client, superuser)
+    return client
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["user", "signinevent", "realnamecheck", "smschallenge", "totpdevice", "staffactivation",
+     "loginthrottle", "enterprise", "agentauthorization"],
+)  # fmt: skip
+def test_changelists_render(admin_client, model):
+    AgentAuthorizationFactory()
+    assert admin_client.get(reverse(f"admin:identity_{model}_changelist")).status_code == 200
+
+
+def test_user_change_page_shows_the_id_number_masked(admin_client):
+    person = VerifiedPersonFactory()
+    response = admin_client.get(reverse("admin:identity_user_change", args=[person.pk]))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert person.id_number not in content
+    assert person.masked_id_number in content
+    assert person.mobile not in content
+
+
+def test_search_by_full_id_number(admin_client):
+    person = VerifiedPersonFactory()
+    VerifiedPersonFactory()
+    response = admin_client.get(reverse("admin:identity_user_changelist"), {"q": person.id_number})
+    assert list(response.context["cl"].result_list) == [person]
+
+
+def test_security_records_are_read_only(admin_client):
+    assert admin_client.get(reverse("admin:identity_signinevent_add")).status_code == 403
+    device = TotpDevice.objects.first()
+    response = admin_client.post(reverse("admin:identity_totpdevice_delete", args=[device.pk]))
+    assert response.status_code == 403
+
+
+def test_unlock_action_is_audited(admin_client):
+    LoginThrottle.objects.create(scope="account", key_hash="a" * 64, label="someone", failures=3)
+    row = LoginThrottle.objects.get()
+    response = admin_client.post(
+        reverse("admin:identity_loginthrottle_changelist"),
+        {"action": "unlock", "_selected_action": [row.pk]},
+    )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.failures == 0 and row.locked_until is None
+    assert AuditEvent.objects.filter(action="identity.throttle.unlock").count() == 1
+
+
+def test_user_admin_changes_are_audited_without_passwords(admin_client):
+    response = admin_client.post(
+        reverse("admin:identity_user_add"),
+        {
+            "username": "new-admin-user",
+            "usable_password": "true",
+            "password1": "Very-secret-pass-99",
+            "password2": "Very-secret-pass-99",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(action="identity.user.admin_add")
+    assert "Very-secret-pass-99" not in str(event.changes)
+
+
+def test_user_changelist_query_count_does_not_grow(admin_client, django_assert_max_num_queries):
+    url = reverse("admin:identity_user_changelist")
+    admin_client.get(url)
+    VerifiedPersonFactory.create_batch(3)
+    with django_assert_max_num_queries(12) as few:
+        admin_client.get(url)
+    baseline = len(few.captured_queries)
+    VerifiedPersonFactory.create_batch(10)
+    with django_assert_max_num_queries(baseline):
+        assert admin_client.get(url).status_code == 200

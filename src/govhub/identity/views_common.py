@@ -1,0 +1,144 @@
+"""Helpers shared by the identity pages: the `next` address, sending SMS codes from a
+form, and rendering QR codes for authenticator apps."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from govhub.core.errors import ApplicationError
+from govhub.core.masking import mask_phone
+from govhub.identity.errors import RetryLater
+from govhub.identity.forms import IdentityForm
+
+
+def level_label(level: str) -> str:
+    labels = {
+        "L1": _("一级认证（L1）"),
+        "L2": _("二级认证（L2）"),
+        "L3": _("三级认证（L3）"),
+    }
+    return labels.get(level, _("未登录"))
+
+
+def safe_next(request: HttpRequest, default: str = "") -> str:
+    """The `next` address of the request, when it stays on this site; else `default`."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def next_or_profile(request: HttpRequest) -> str:
+    return safe_next(request) or reverse("identity:profile")
+
+
+def with_next(url: str, next_url: str, **params: str) -> str:
+    from urllib.parse import urlencode
+
+    query = {k: v for k, v in params.items() if v}
+    if next_url:
+        query["next"] = next_url
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def send_code(
+    request: HttpRequest, form: IdentityForm, *, mobile: str, purpose: str, field: str = "mobile"
+) -> str | None:
+    """Send a code for `purpose`; return the notice to show, or put the error on `field`."""
+    from govhub.identity import services_sms
+
+    try:
+        services_sms.sms_code_send(mobile=mobile, purpose=purpose, request=request)
+    except RetryLater as exc:
+        form.add_error(field if field in form.fields else None, str(exc.message))
+        return None
+    except ApplicationError as exc:
+        form.apply_error(exc)
+        return None
+    return _("验证码已发送至 %(mobile)s，5分钟内有效。") % {"mobile": mask_phone(mobile)}
+
+
+def totp_qr_svg(*, secret: str, user: Any) -> SafeString:
+    """An inline SVG QR code of the otpauth:// address of `secret` (no image request)."""
+    import segno
+
+    from govhub.identity.services_accounts import totp_uri
+
+    uri = totp_uri(user=user, secret=secret)
+    svg = segno.make(uri, error="m").svg_inline(
+        scale=4, dark="#1a1f26", light="#ffffff", title=_("动态口令绑定二维码")
+    )
+    return mark_safe(svg)  # noqa: S308 - segno's own markup
+
+
+def group_secret(secret: str) -> str:
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def is_production() -> bool:
+    return bool(getattr(settings, "PRODUCTION", False))
+
+
+def context_for_code(
+    notice: str | None, form: IdentityForm | None = None, field: str = ""
+) -> dict[str, Any]:
+    """Template context after "获取验证码": the notice, and the cursor in the code field."""
+    if notice and form is not None and field in form.fields:
+        form.fields[field].widget.attrs["autofocus"] = True
+    return {"code_notice": notice, "code_sent": bool(notice)}
+
+
+@dataclass(frozen=True)
+class Membership:
+    """An enterprise the user may act for, and in which role."""
+
+    enterprise: Any
+    is_representative: bool
+    scopes: tuple[str, ...]
+    expires_at: datetime.datetime | None
+
+
+def memberships_of(user: Any) -> list[Membership]:
+    """The enterprises `user` may act for now, each with the user's role (2 queries)."""
+    from govhub.identity import selectors
+    from govhub.identity.models import AgentScope
+
+    enterprises = list(selectors.enterprises_for(user))
+    if not enterprises:
+        return []
+    now = timezone.now()
+    agent_of = {
+        a.enterprise_id: a
+        for a in reversed(list(selectors.authorizations_of_agent(user)))
+        if a.revoked_at is None and a.valid_from <= now < a.expires_at
+    }
+    memberships = []
+    for enterprise in enterprises:
+        if enterprise.legal_representative_id == user.pk:
+            memberships.append(Membership(enterprise, True, tuple(AgentScope.values), None))
+        elif enterprise.pk in agent_of:
+            authorization = agent_of[enterprise.pk]
+            memberships.append(
+                Membership(enterprise, False, tuple(authorization.scopes), authorization.expires_at)
+            )
+    return memberships
+
+
+def sign_in_events(user: Any) -> QuerySet[Any]:
+    """The account's sign-in events, newest first (unsliced, for pagination)."""
+    from govhub.identity.models import SignInEvent
+
+    return SignInEvent.objects.filter(user=user).order_by("-occurred_at", "-id")
