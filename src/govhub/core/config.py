@@ -109,6 +109,20 @@ def field_key_problems(settings: dict[str, Any]) -> list[str]:
     return problems
 
 
+def sms_problems(settings: dict[str, Any]) -> list[str]:
+    """What is wrong with the SMS gateway for production (see identity.sms)."""
+    backend = str(settings.get("GOVHUB_SMS_BACKEND") or "")
+    if backend != "http":
+        return [
+            f"GOVHUB_SMS_BACKEND is {backend!r}: production sends codes through a real "
+            "gateway (GOVHUB_SMS_BACKEND=http with GOVHUB_SMS_HTTP_URL); "
+            "'console', 'file' and 'locmem' only pretend to send."
+        ]
+    if not str(settings.get("GOVHUB_SMS_HTTP_URL") or "").startswith("https://"):
+        return ["GOVHUB_SMS_HTTP_URL must be the gateway's https:// address in production."]
+    return []
+
+
 def production_problems(settings: dict[str, Any]) -> list[str]:
     """Every unsafe value in a production configuration, each named by its variable."""
     problems: list[str] = []
@@ -129,6 +143,7 @@ def production_problems(settings: dict[str, Any]) -> list[str]:
             "(or set GOVHUB_ALLOW_SQLITE_IN_PRODUCTION=1 for a single-machine pilot)."
         )
     problems.extend(field_key_problems(settings))
+    problems.extend(sms_problems(settings))
     return problems
 
 

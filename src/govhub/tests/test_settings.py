@@ -131,6 +131,8 @@ def test_production_with_safe_settings_starts(tmp_path):
         DATABASE_URL="postgres://govhub@127.0.0.1:5432/govhub",
         GOVHUB_FIELD_KEYS="9QzLh0v3R2nJ8k1YxWq7sUe5tPa4Gb6Mc0Dd2Ff3Hh4=",
         GOVHUB_LOOKUP_KEY="lk7-Qp2vN8sT5wY7zA1bC4dE6fG0hI_jK2lM3nO4",
+        GOVHUB_SMS_BACKEND="http",
+        GOVHUB_SMS_HTTP_URL="https://sms.example.gov.cn/send",
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["db"] == "django.db.backends.postgresql"

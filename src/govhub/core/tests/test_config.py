@@ -26,6 +26,8 @@ def safe_settings(**overrides):
         "GOVHUB_ALLOW_SQLITE_IN_PRODUCTION": False,
         "GOVHUB_FIELD_KEYS": [FIELD_KEY],
         "GOVHUB_LOOKUP_KEY": LOOKUP_KEY,
+        "GOVHUB_SMS_BACKEND": "http",
+        "GOVHUB_SMS_HTTP_URL": "https://sms.example.gov.cn/send",
     }
     settings.update(overrides)
     return settings
@@ -89,6 +91,10 @@ def test_a_safe_production_configuration_has_no_problems():
         ({"GOVHUB_FIELD_KEYS": [FIELD_KEY, "not-a-fernet-key"]}, "GOVHUB_FIELD_KEYS"),
         ({"GOVHUB_LOOKUP_KEY": ""}, "GOVHUB_LOOKUP_KEY"),
         ({"GOVHUB_LOOKUP_KEY": "short"}, "GOVHUB_LOOKUP_KEY"),
+        ({"GOVHUB_SMS_BACKEND": "file"}, "GOVHUB_SMS_BACKEND"),
+        ({"GOVHUB_SMS_BACKEND": "console"}, "GOVHUB_SMS_BACKEND"),
+        ({"GOVHUB_SMS_HTTP_URL": ""}, "GOVHUB_SMS_HTTP_URL"),
+        ({"GOVHUB_SMS_HTTP_URL": "http://sms.example.gov.cn/send"}, "GOVHUB_SMS_HTTP_URL"),
     ],
 )
 def test_each_unsafe_setting_is_named(overrides, named):
