@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "django_tasks_db",
-    "oauth2_provider",
+    "govhub.identity.oidc.apps.OAuth2ProviderConfig",
     # Our domains, bottom to top (see docs/architecture.md).
     "govhub.core",
     "govhub.organizations",
@@ -366,11 +366,12 @@ GOVHUB_UPSTREAM_OIDC_ID_NUMBER_CLAIM = os.environ.get(
 GOVHUB_UPSTREAM_OIDC_VERIFIED_CLAIM = os.environ.get(
     "GOVHUB_UPSTREAM_OIDC_VERIFIED_CLAIM", "real_name_verified"
 )
-# The button's label (empty: "使用省级统一身份认证登录", translated).
+# The sign-in page's button text for it (empty: a translated default).
 GOVHUB_UPSTREAM_OIDC_LABEL = os.environ.get("GOVHUB_UPSTREAM_OIDC_LABEL", "")
 
 # The sample department system at /sample-department/ (a relying party of this provider).
-# It calls the provider over HTTP on the same server: serve with 2+ workers or threads.
+# It calls the provider over HTTP on the same server, so the server must serve two requests
+# at once (granian's WSGI workers have many blocking threads by default; runserver threads).
 GOVHUB_SAMPLE_CLIENT = env_bool("GOVHUB_SAMPLE_CLIENT", default=not PRODUCTION)
 GOVHUB_SAMPLE_CLIENT_ID = os.environ.get("GOVHUB_SAMPLE_CLIENT_ID", "govhub-sample-department")
 GOVHUB_SAMPLE_CLIENT_SECRET = os.environ.get(

@@ -123,6 +123,21 @@ def sms_problems(settings: dict[str, Any]) -> list[str]:
     return []
 
 
+def oidc_problems(settings: dict[str, Any]) -> list[str]:
+    """What is wrong with the OpenID provider's configuration (see identity.oidc.keys)."""
+    problems: list[str] = []
+    if not (settings.get("OAUTH2_PROVIDER") or {}).get("OIDC_RSA_PRIVATE_KEY"):
+        problems.append(
+            "The OpenID provider needs a signing key: set GOVHUB_OIDC_PRIVATE_KEY (PEM) "
+            "or GOVHUB_OIDC_KEY_DIR (a directory of *.pem keys)."
+        )
+    if not str(settings.get("GOVHUB_OIDC_ISSUER") or "").startswith("https://"):
+        problems.append(
+            "GOVHUB_OIDC_ISSUER must be this site's https:// origin (the OpenID issuer)."
+        )
+    return problems
+
+
 def production_problems(settings: dict[str, Any]) -> list[str]:
     """Every unsafe value in a production configuration, each named by its variable."""
     problems: list[str] = []
@@ -144,6 +159,7 @@ def production_problems(settings: dict[str, Any]) -> list[str]:
         )
     problems.extend(field_key_problems(settings))
     problems.extend(sms_problems(settings))
+    problems.extend(oidc_problems(settings))
     return problems
 
 

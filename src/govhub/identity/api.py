@@ -9,6 +9,11 @@ Acting for an enterprise: send `X-Acting-For: <USCC>`; the caller must be its le
 representative or hold a valid agent authorisation, and every change made in that
 request is recorded in the audit trail as done on the enterprise's behalf.
 
+Registering an enterprise and granting or revoking agents need a token from a two-factor
+sign-in (level L2, as on the pages); a token from a weaker sign-in gets 401
+`insufficient_user_authentication` with `WWW-Authenticate: Bearer ... acr_values="L2"`
+(RFC 9470): sign in again with `acr_values=L2` and retry.
+
 Lists are paginated with `limit`/`offset` and answer `{"count": n, "items": [...]}`.
 Errors use the platform's envelope; a refusal to retry later (too many codes, a locked
 account) has status 429 and a `Retry-After` header.
@@ -32,6 +37,7 @@ from govhub.core.errors import Forbidden, InvalidInput, NotFound, error_body
 from govhub.core.requestid import on_behalf_of_var
 from govhub.core.validators import check_id_number, check_uscc, normalize_mobile
 from govhub.identity import (
+    levels,
     policies,
     selectors,
     services_accounts,
@@ -49,6 +55,9 @@ MAX_LIMIT = 100
 ACTING_FOR_HEADER = "HTTP_X_ACTING_FOR"
 SCOPE_ACCOUNT = "openid"
 SCOPE_ENTERPRISE = "enterprise"
+# Registering an enterprise and granting or revoking agents: a two-factor sign-in (as on
+# the pages).
+WRITE_LEVEL = "L2"
 
 
 # --- Authentication -------------------------------------------------------------------------
@@ -56,6 +65,33 @@ SCOPE_ENTERPRISE = "enterprise"
 
 class InsufficientScope(Forbidden):
     code = "insufficient_scope"
+
+
+def token_acr(access: Any) -> str:
+    """The level of the sign-in the access token descends from ("" if unknown)."""
+    from govhub.identity.oidc.validator import authorization_for_token
+
+    authorization = authorization_for_token(access)
+    return authorization.acr if authorization is not None else ""
+
+
+def level_refusal(request: HttpRequest, level: str) -> HttpResponse | None:
+    """None when the token's sign-in reached `level`; otherwise the step-up challenge of
+    RFC 9470 (401, `insufficient_user_authentication`, `acr_values`): the app signs in
+    again asking for `level` and retries."""
+    access: Any = request.auth  # type: ignore[attr-defined]
+    if levels.level_rank(token_acr(access)) >= levels.level_rank(level):
+        return None
+    from govhub.api import api
+
+    message = _("此操作需要%(level)s认证：请重新登录并完成第二项验证后再试。") % {"level": level}
+    response = api.create_response(
+        request, error_body("insufficient_user_authentication", message), status=401
+    )
+    response["WWW-Authenticate"] = (
+        f'Bearer error="insufficient_user_authentication", acr_values="{level}"'
+    )
+    return response
 
 
 def access_token_for(raw: str) -> Any:
@@ -442,6 +478,8 @@ def enterprise_list(request: HttpRequest) -> list[MembershipOut]:
     summary="登记企业账号（法定代表人）",
 )
 def enterprise_register(request: HttpRequest, payload: EnterpriseIn) -> Any:
+    if (refusal := level_refusal(request, WRITE_LEVEL)) is not None:
+        return refusal
     try:
         uscc = check_uscc(payload.uscc).value
     except ValidationError as exc:
@@ -484,6 +522,8 @@ def agent_list(request: HttpRequest, uscc: str, params: Query[PageQuery]) -> Pag
 )
 def agent_grant(request: HttpRequest, uscc: str, payload: AgentIn) -> Any:
     enterprise = _represented(request, uscc)
+    if (refusal := level_refusal(request, WRITE_LEVEL)) is not None:
+        return refusal
     try:
         agent_id_number = check_id_number(payload.agent_id_number).value
     except ValidationError as exc:
@@ -506,8 +546,10 @@ def agent_grant(request: HttpRequest, uscc: str, payload: AgentIn) -> Any:
     auth=enterprise_auth,
     summary="撤销经办人授权",
 )
-def agent_revoke(request: HttpRequest, uscc: str, authorization_id: int) -> AgentOut:
+def agent_revoke(request: HttpRequest, uscc: str, authorization_id: int) -> Any:
     enterprise = _represented(request, uscc)
+    if (refusal := level_refusal(request, WRITE_LEVEL)) is not None:
+        return refusal
     authorization = (
         AgentAuthorization.objects.select_related("agent", "enterprise")
         .filter(enterprise=enterprise, pk=authorization_id)

@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -263,7 +262,3 @@ def sms_outbox(request: HttpRequest) -> HttpResponse:
 
     sent = list(sms.recent_messages(limit=50))
     return render(request, "identity/sms_outbox.html", {"messages_sent": sent})
-
-
-def profile_url() -> str:
-    return reverse("identity:profile")

@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
@@ -39,10 +38,6 @@ def safe_next(request: HttpRequest, default: str = "") -> str:
     ):
         return candidate
     return default
-
-
-def next_or_profile(request: HttpRequest) -> str:
-    return safe_next(request) or reverse("identity:profile")
 
 
 def with_next(url: str, next_url: str, **params: str) -> str:

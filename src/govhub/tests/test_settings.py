@@ -122,10 +122,24 @@ def test_production_without_secret_key_refuses(tmp_path):
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def _signing_key_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
 def test_production_with_safe_settings_starts(tmp_path):
     result = _probe(
         tmp_path,
         GOVHUB_ENV="production",
+        GOVHUB_OIDC_PRIVATE_KEY=_signing_key_pem(),
+        GOVHUB_OIDC_ISSUER="https://zwfw.hegang.gov.cn",
         SECRET_KEY="k" * 20 + "Zx9-Qw3_Lm7pR2tY8vB4nC6" + "a1b2c3d4e5f6g7h8",
         ALLOWED_HOSTS="zwfw.hegang.gov.cn",
         DATABASE_URL="postgres://govhub@127.0.0.1:5432/govhub",

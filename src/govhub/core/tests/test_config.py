@@ -28,6 +28,8 @@ def safe_settings(**overrides):
         "GOVHUB_LOOKUP_KEY": LOOKUP_KEY,
         "GOVHUB_SMS_BACKEND": "http",
         "GOVHUB_SMS_HTTP_URL": "https://sms.example.gov.cn/send",
+        "OAUTH2_PROVIDER": {"OIDC_RSA_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----…"},
+        "GOVHUB_OIDC_ISSUER": "https://zwfw.hegang.example",
     }
     settings.update(overrides)
     return settings
@@ -95,6 +97,8 @@ def test_a_safe_production_configuration_has_no_problems():
         ({"GOVHUB_SMS_BACKEND": "console"}, "GOVHUB_SMS_BACKEND"),
         ({"GOVHUB_SMS_HTTP_URL": ""}, "GOVHUB_SMS_HTTP_URL"),
         ({"GOVHUB_SMS_HTTP_URL": "http://sms.example.gov.cn/send"}, "GOVHUB_SMS_HTTP_URL"),
+        ({"OAUTH2_PROVIDER": {}}, "GOVHUB_OIDC_PRIVATE_KEY"),
+        ({"GOVHUB_OIDC_ISSUER": "http://zwfw.hegang.example"}, "GOVHUB_OIDC_ISSUER"),
     ],
 )
 def test_each_unsafe_setting_is_named(overrides, named):

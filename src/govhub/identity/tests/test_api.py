@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import uuid
 
 import pytest
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, Application, set_token_value
+from oauth2_provider.models import AccessToken, Application, RefreshToken, set_token_value
 
 from govhub.core.models import AuditEvent
 from govhub.identity.models import AgentAuthorization, Enterprise, SignInEvent, User
+from govhub.identity.oidc_models import OidcAuthorization
 from govhub.identity.tests.factories import (
     AgentAuthorizationFactory,
     EnterpriseFactory,
@@ -50,7 +52,10 @@ def application():
 
 @pytest.fixture
 def token_for(application):
-    def make(user, *, scope="openid enterprise", expires_in=3600):
+    """Bearer headers for an access token issued to `user` after a sign-in at `acr` (the
+    provider records the sign-in as an OidcAuthorization of the token's refresh family)."""
+
+    def make(user, *, scope="openid enterprise", expires_in=3600, acr="L2"):
         raw = secrets.token_urlsafe(24)
         token = AccessToken(
             user=user,
@@ -60,6 +65,20 @@ def token_for(application):
         )
         set_token_value(token, raw)
         token.save()
+        family = uuid.uuid4()
+        refresh = RefreshToken(
+            user=user, application=application, access_token=token, token_family=family
+        )
+        set_token_value(refresh, secrets.token_urlsafe(24))
+        refresh.save()
+        OidcAuthorization.objects.create(
+            user=user,
+            application=application,
+            scope=scope,
+            acr=acr,
+            auth_time=timezone.now(),
+            token_family=family,
+        )
         return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
     return make
@@ -318,6 +337,30 @@ def test_agents_grant_list_revoke(client, token_for, django_assert_num_queries):
     response = client.post(f"{url}/{created['id']}/revoke", **headers)
     assert response.status_code == 200 and response.json()["valid"] is False
     assert AgentAuthorization.objects.get(pk=created["id"]).revoked_at is not None
+
+
+def test_changes_need_a_two_factor_sign_in(client, token_for):
+    enterprise = EnterpriseFactory()
+    authorization = AgentAuthorizationFactory(enterprise=enterprise)
+    headers = token_for(enterprise.legal_representative, acr="L1")
+    url = f"{BASE}/enterprises/{enterprise.uscc}/agents"
+    # Reading is fine at L1.
+    assert client.get(url, **headers).status_code == 200
+    response = client.post(f"{url}/{authorization.pk}/revoke", **headers)
+    error = assert_envelope(response, 401, "insufficient_user_authentication")
+    assert "L2" in error["message"]
+    assert response["WWW-Authenticate"] == (
+        'Bearer error="insufficient_user_authentication", acr_values="L2"'
+    )
+    response = client.post(
+        f"{BASE}/enterprises",
+        {"uscc": LegalEntityFactory().uscc},
+        content_type="application/json",
+        **headers,
+    )
+    assert_envelope(response, 401, "insufficient_user_authentication")
+    authorization.refresh_from_db()
+    assert authorization.revoked_at is None
 
 
 def test_agents_errors(client, token_for):

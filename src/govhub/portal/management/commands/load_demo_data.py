@@ -21,6 +21,7 @@ LOADERS = (
     "govhub.organizations.demo",
     "govhub.registries.demo",
     "govhub.identity.demo",
+    "govhub.sample_department.demo",
     "govhub.catalog.demo",
 )
 
