@@ -44,6 +44,16 @@ def _default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture
+def admin_client(client: Any, admin_user: Any) -> Any:
+    """pytest-django's `admin_client`, signed in as the Django admin requires: password and
+    TOTP (`identity.admin_site` refuses a session without a second factor)."""
+    from govhub.identity.testing import sign_in_admin
+
+    sign_in_admin(client, admin_user)
+    return client
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright; never a downloaded browser."""
