@@ -1,10 +1,13 @@
+import ipaddress
 import re
 
 import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
+from hypothesis import given
+from hypothesis import strategies as st
 
-from govhub.core.middleware import RequestIdMiddleware
+from govhub.core.middleware import ClientAddressMiddleware, RequestIdMiddleware, forwarded_client
 from govhub.core.requestid import current_request_id
 
 GENERATED = re.compile(r"^[0-9a-f]{32}$")
@@ -74,3 +77,50 @@ def test_the_real_stack_echoes_the_id(client):
     response = client.get("/healthz", HTTP_X_REQUEST_ID="lb-trace-00000001")
     assert response["X-Request-ID"] == "lb-trace-00000001"
     assert GENERATED.match(client.get("/healthz", HTTP_X_REQUEST_ID="bad id")["X-Request-ID"])
+
+
+# --- The client's address behind proxies ---------------------------------------------------
+
+
+def test_one_proxy_takes_the_rightmost_address():
+    # The client forged the first entry; our proxy appended the real peer last.
+    assert forwarded_client("1.2.3.4, 203.0.113.9", proxies=1) == "203.0.113.9"
+
+
+def test_two_proxies_take_the_second_from_the_right():
+    assert forwarded_client("1.2.3.4, 203.0.113.9, 10.0.0.2", proxies=2) == "203.0.113.9"
+
+
+def test_short_or_malformed_headers_give_nothing():
+    assert forwarded_client("", proxies=1) is None
+    assert forwarded_client("203.0.113.9", proxies=2) is None
+    assert forwarded_client("not-an-address", proxies=1) is None
+    assert forwarded_client("203.0.113.9", proxies=0) is None
+
+
+@given(st.lists(st.ip_addresses().map(str), min_size=1, max_size=6), st.integers(1, 6))
+def test_the_answer_is_always_one_of_the_entries_the_proxies_wrote(addresses, proxies):
+    found = forwarded_client(", ".join(addresses), proxies=proxies)
+    if proxies > len(addresses):
+        assert found is None
+    else:
+        assert found == str(ipaddress.ip_address(addresses[-proxies]))
+
+
+def _seen_address(settings, proxies, **meta):
+    settings.GOVHUB_TRUSTED_PROXIES = proxies
+    seen = {}
+
+    def view(request):
+        seen["addr"] = request.META["REMOTE_ADDR"]
+        return HttpResponse("ok")
+
+    ClientAddressMiddleware(view)(RequestFactory().get("/", **meta))
+    return seen["addr"]
+
+
+def test_middleware_replaces_remote_addr_only_behind_trusted_proxies(settings):
+    meta = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.9"}
+    assert _seen_address(settings, 0, **meta) == "10.0.0.2"
+    assert _seen_address(settings, 1, **meta) == "203.0.113.9"
+    assert _seen_address(settings, 1, REMOTE_ADDR="10.0.0.2") == "10.0.0.2"
