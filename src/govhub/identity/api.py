@@ -3,7 +3,7 @@
 Authentication: `Authorization: Bearer <access token>` issued by the platform's OpenID
 provider (django-oauth-toolkit). The token must be unexpired, belong to an active account
 and carry the endpoint's scope: `openid` for the account's own data, `enterprise` for
-enterprises and agents. Registration and SMS codes for registration need no token.
+enterprises and agents. Registration, password reset and their SMS codes need no token.
 
 Acting for an enterprise: send `X-Acting-For: <USCC>`; the caller must be its legal
 representative or hold a valid agent authorisation, and every change made in that
@@ -46,7 +46,6 @@ from govhub.identity import (
 )
 from govhub.identity.errors import RetryLater
 from govhub.identity.models import AgentAuthorization, AgentScope, Enterprise, SignInEvent, User
-from govhub.identity.views_common import memberships_of, sign_in_events
 
 router = Router(tags=["identity"])
 
@@ -224,7 +223,16 @@ class RegisterIn(Schema):
 
 class SmsCodeIn(Schema):
     mobile: str = Field(..., min_length=1, max_length=20)
-    purpose: Literal["register", "mobile_change"] = "register"
+    purpose: Literal["register", "mobile_change", "password_reset"] = "register"
+
+
+class PasswordResetIn(Schema):
+    mobile: str = Field(..., min_length=1, max_length=20, description="账号绑定的手机号码")
+    id_number: str = Field(
+        ..., min_length=1, max_length=32, description="注册时登记的居民身份证号码"
+    )
+    sms_code: str = Field(..., min_length=6, max_length=6, description="找回密码用途的短信验证码")
+    new_password: str = Field(..., min_length=1, max_length=128)
 
 
 class SmsCodeOut(Schema):
@@ -372,7 +380,9 @@ def register(request: HttpRequest, payload: RegisterIn) -> Any:
     auth=None,
     summary="发送短信验证码",
     description=(
-        "purpose=register 无需令牌；purpose=mobile_change（更换手机号码）须带访问令牌。"
+        "purpose=register（注册）、password_reset（找回密码）无需令牌；"
+        "purpose=mobile_change（更换手机号码）须带访问令牌。"
+        "找回密码的验证码只发给个人账号已验证的手机号码，但回答都一样。"
         "同一号码60秒内只能获取一次，并有每小时、每天的次数限制（429，带 Retry-After）。"
     ),
 )
@@ -398,6 +408,33 @@ def sms_code_send(request: HttpRequest, payload: SmsCodeIn) -> Any:
     return Status(202, out)
 
 
+@router.post(
+    "/password-reset",
+    response={204: None},
+    auth=None,
+    summary="找回密码（重设密码）",
+    description="先用 `POST sms-codes`（purpose=password_reset）获取验证码。"
+    "重设后不会登录；该账号的所有登录会话结束，接入系统的令牌被撤销。"
+    "工作人员账号不能重设（403 `staff_password_reset`）。",
+)
+def password_reset(request: HttpRequest, payload: PasswordResetIn) -> Any:
+    try:
+        services_accounts.password_reset(
+            request=request,
+            identifier_mobile=payload.mobile,
+            id_number=payload.id_number,
+            code=payload.sms_code,
+            new_password=payload.new_password,
+        )
+    except RetryLater as exc:
+        return _retry_later(request, exc)
+    except InvalidInput as exc:
+        if "code" in exc.fields:  # the payload calls it `sms_code`
+            exc.fields["sms_code"] = exc.fields.pop("code")
+        raise
+    return Status(204, None)
+
+
 def _unauthenticated(request: HttpRequest) -> HttpResponse:
     from govhub.api import api
 
@@ -421,7 +458,7 @@ def me(request: HttpRequest) -> MeOut:
     "/sign-ins", response=Page[SignInOut], auth=account_auth, summary="登录记录（最新在前）"
 )
 def sign_in_list(request: HttpRequest, params: Query[PageQuery]) -> Page[SignInOut]:
-    events = sign_in_events(_user(request))
+    events = selectors.sign_in_events(user=_user(request))
     count = events.count()
     rows: list[SignInEvent] = (
         list(events[params.offset : params.offset + params.limit]) if count > params.offset else []
@@ -453,7 +490,7 @@ def sign_in_list(request: HttpRequest, params: Query[PageQuery]) -> Page[SignInO
 )
 def enterprise_list(request: HttpRequest) -> list[MembershipOut]:
     out = []
-    for m in memberships_of(_user(request)):
+    for m in selectors.memberships_of(user=_user(request)):
         role = (
             Labelled(value="legal_representative", label=_("法定代表人"))
             if m.is_representative

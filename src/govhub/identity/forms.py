@@ -189,6 +189,46 @@ class SmsSignInForm(CodeSendMixin, IdentityForm):
         return clean_code(self.cleaned_data["code"])
 
 
+class PasswordResetForm(CodeSendMixin, IdentityForm):
+    """找回密码: the account's mobile (a code is sent to it), the ID number registered on the
+    account, the code and a new password twice."""
+
+    mobile = _mobile_field(autocomplete="username")
+    id_number = forms.CharField(
+        label=_("居民身份证号码"),
+        max_length=32,
+        help_text=_("注册账号时登记的身份证号码。"),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "size": "24", "class": "input--id"}
+        ),
+    )
+    code = _code_field()
+    new_password = _password_field(
+        _("新密码"), autocomplete="new-password", help_text=PASSWORD_HELP
+    )
+    new_password_confirm = _password_field(_("再次输入新密码"), autocomplete="new-password")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mobile"].help_text = _("账号绑定的手机号码，用于接收短信验证码。")
+
+    def clean_mobile(self) -> str:
+        return clean_mobile(self.cleaned_data["mobile"])
+
+    def clean_id_number(self) -> str:
+        return check_id_number(self.cleaned_data["id_number"]).value
+
+    def clean_code(self) -> str:
+        return clean_code(self.cleaned_data["code"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, second = data.get("new_password"), data.get("new_password_confirm")
+        if first and second and first != second:
+            self.add_error("new_password_confirm", _("两次输入的新密码不一致。"))
+        return data
+
+
 class CodeForm(IdentityForm):
     """A single six-digit code: TOTP or SMS, as a second factor or a step-up."""
 

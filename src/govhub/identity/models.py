@@ -132,6 +132,7 @@ class SmsChallenge(models.Model):
         SIGN_IN = "sign_in", _("登录")
         STEP_UP = "step_up", _("身份核验")
         MOBILE_CHANGE = "mobile_change", _("更换手机号码")
+        PASSWORD_RESET = "password_reset", _("找回密码")
 
     mobile = models.CharField(_("手机号码"), max_length=11, db_index=True)
     purpose = models.CharField(_("用途"), max_length=16, choices=Purpose.choices)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -9,7 +11,7 @@ from django.utils import timezone
 
 from govhub.core.errors import Forbidden
 from govhub.identity import policies
-from govhub.identity.models import AgentAuthorization, Enterprise, SignInEvent, User
+from govhub.identity.models import AgentAuthorization, AgentScope, Enterprise, SignInEvent, User
 
 
 def enterprises_for(user: Any) -> QuerySet[Enterprise]:
@@ -56,7 +58,48 @@ def authorizations_of_agent(user: Any) -> QuerySet[AgentAuthorization]:
     )
 
 
+@dataclass(frozen=True)
+class Membership:
+    """An enterprise the user may act for, and in which role."""
+
+    enterprise: Enterprise
+    is_representative: bool
+    scopes: tuple[str, ...]
+    expires_at: datetime.datetime | None
+
+
+def memberships_of(*, user: Any) -> list[Membership]:
+    """The enterprises `user` may act for now, each with the user's role: every scope as
+    legal representative, the authorised scopes (and the expiry) as an agent (2 queries)."""
+    enterprises = list(enterprises_for(user))
+    if not enterprises:
+        return []
+    now = timezone.now()
+    agent_of = {
+        a.enterprise_id: a
+        for a in reversed(list(authorizations_of_agent(user)))
+        if a.revoked_at is None and a.valid_from <= now < a.expires_at
+    }
+    memberships = []
+    for enterprise in enterprises:
+        if enterprise.legal_representative_id == user.pk:
+            memberships.append(Membership(enterprise, True, tuple(AgentScope.values), None))
+        elif enterprise.pk in agent_of:
+            authorization = agent_of[enterprise.pk]
+            memberships.append(
+                Membership(enterprise, False, tuple(authorization.scopes), authorization.expires_at)
+            )
+    return memberships
+
+
+def sign_in_events(*, user: Any) -> QuerySet[SignInEvent]:
+    """The account's sign-in events (sign-ins, failures, lockouts, step-ups, sign-outs,
+    password resets), newest first; unsliced, for pagination. Nobody else's."""
+    if not getattr(user, "is_authenticated", False):
+        return SignInEvent.objects.none()
+    return SignInEvent.objects.filter(user=user).order_by("-occurred_at", "-id")
+
+
 def sign_in_history(*, user: User, limit: int = 50) -> list[SignInEvent]:
-    """The account's newest sign-in events (sign-ins, failures, lockouts, step-ups,
-    sign-outs), newest first."""
-    return list(SignInEvent.objects.filter(user=user).order_by("-occurred_at", "-id")[:limit])
+    """The account's newest `limit` sign-in events, newest first."""
+    return list(sign_in_events(user=user)[:limit])

@@ -1,13 +1,14 @@
 """Every write of the identity domain, re-exported from the modules that hold them:
 `services_sms` (SMS codes), `services_signin` (sign-in, second factor, step-up),
-`services_accounts` (registration, password, mobile, TOTP, in-person confirmation, staff
-activation) and `services_enterprise` (enterprises, agents, acting for)."""
+`services_accounts` (registration, password change and reset, mobile, TOTP, in-person
+confirmation, staff activation) and `services_enterprise` (enterprises, agents, acting for)."""
 
 from __future__ import annotations
 
 from govhub.identity.services_accounts import (
     mobile_change,
     password_change,
+    password_reset,
     person_confirm_in_person,
     person_register,
     staff_activate,
@@ -44,6 +45,7 @@ __all__ = [
     "enterprise_register",
     "mobile_change",
     "password_change",
+    "password_reset",
     "person_confirm_in_person",
     "person_register",
     "sign_in_password",

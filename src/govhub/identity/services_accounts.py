@@ -23,7 +23,7 @@ from govhub.core.errors import Forbidden, InvalidInput
 from govhub.core.masking import mask_id_number, mask_name, mask_phone
 from govhub.core.models import AuditEvent
 from govhub.core.validators import check_id_number, normalize_mobile
-from govhub.identity import policies, totp
+from govhub.identity import policies, session, throttle, totp
 from govhub.identity.models import RealNameCheck, SmsChallenge, StaffActivation, TotpDevice, User
 from govhub.identity.services_sms import (
     client_ip,
@@ -123,7 +123,8 @@ def person_register(
         raise InvalidInput(fields=errors)
     if User.objects.filter(id_number_hash=id_number_hash(number)).exists():
         raise _errors(
-            "id_number", _("该身份证号码已注册账号，请直接登录；忘记密码可使用短信验证码登录。")
+            "id_number",
+            _("该身份证号码已注册账号，请直接登录；忘记密码可在登录页选择“忘记密码？”重设。"),
         )
     if User.objects.filter(mobile=mobile).exists():
         raise _errors("mobile", _("该手机号码已被其他账号使用。"))
@@ -228,7 +229,8 @@ def _create_person(
 def password_change(
     *, user: User, old_password: str, new_password: str, request: HttpRequest | None
 ) -> None:
-    """Change the password; the current session stays signed in."""
+    """Change the password. The current session stays signed in; the user's other
+    sessions end, and the tokens of client systems they signed into are revoked."""
     if not user.check_password(old_password):
         raise _errors("old_password", _("当前密码不正确。"))
     if old_password == new_password:
@@ -238,9 +240,117 @@ def password_change(
         raise weak
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    ended = session.session_end_others(request, user, reason="password_change")
     if request is not None and getattr(request, "session", None) is not None:
         update_session_auth_hash(request, user)
-    audit_log(actor=user, action="identity.account.password_change", target=user, request=request)
+    audit_log(
+        actor=user,
+        action="identity.account.password_change",
+        target=user,
+        changes={"sessions_ended": ended},
+        request=request,
+    )
+
+
+def password_reset(
+    *,
+    request: HttpRequest | None,
+    identifier_mobile: str,
+    id_number: str,
+    code: str,
+    new_password: str,
+) -> User:
+    """Set a new password for someone who forgot theirs (找回密码), proved by an SMS code
+    sent to the account's verified mobile (purpose "password_reset") and the ID number
+    registered on the account. Does not sign in.
+
+    Checked in this order, each failure an `InvalidInput` on its field: the mobile's and
+    the ID number's format and the new password's strength (none of which depends on the
+    account), then the code (a code is sent only to the verified mobile of an active
+    person account, so for any other number the answers are those of a wrong code), then
+    the ID number against the account (a mismatch uses up one attempt of the code) and the
+    password against the account's name. Staff accounts are refused (`Forbidden`): their
+    department administrator issues a new activation link.
+
+    In one transaction: the code is spent, the password set, the account's lockout
+    counter cleared, every session of the account ended (`session.session_end_others`,
+    which revokes client systems' tokens) and the change audited
+    (`identity.account.password_reset`).
+    """
+    errors: dict[str, list[str]] = {}
+    mobile = number = ""
+    try:
+        mobile = normalize_mobile(identifier_mobile)
+    except ValidationError as exc:
+        errors["mobile"] = [str(m) for m in exc.messages]
+    try:
+        number = check_id_number(id_number).value
+    except ValidationError as exc:
+        errors["id_number"] = [str(m) for m in exc.messages]
+    weak = _password_errors(
+        new_password or "",
+        User(username="-", mobile=mobile, id_number=number),
+        field="new_password",
+    )
+    if weak is not None:
+        errors.update(weak.fields)
+    if errors:
+        raise InvalidInput(fields=errors)
+    challenge = sms_code_check(
+        mobile=mobile, purpose=SmsChallenge.Purpose.PASSWORD_RESET, code=code, field="code"
+    )
+    # The code matched: whoever asks holds the phone, so the answers may now be precise.
+    user = User.objects.filter(
+        mobile=mobile, mobile_verified_at__isnull=False, is_active=True
+    ).first()
+    label = mask_phone(mobile)
+    if user is not None and user.is_staff_account:
+        _reset_refused(request=request, user=user, label=label, reason="staff")
+        raise Forbidden(
+            _(
+                "工作人员账号不能通过短信找回密码。请联系本部门管理员，"
+                "由其为您重新发放激活链接后设置新密码。"
+            ),
+            code="staff_password_reset",
+        )
+    if user is None or not user.id_number_hash or user.id_number_hash != id_number_hash(number):
+        sms_code_count_failure(challenge)
+        _reset_refused(request=request, user=user, label=label, reason="id_number_mismatch")
+        raise _errors("id_number", _("身份证号码与该手机号码的账号登记信息不一致，请核对。"))
+    weak = _password_errors(new_password, user, field="new_password")
+    if weak is not None:
+        raise weak
+    with transaction.atomic():
+        sms_code_consume(challenge)
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        throttle.clear(scope=throttle.Scope.ACCOUNT, value=f"user:{user.pk}")
+        ended = session.session_end_others(
+            request, user, reason="password_reset", keep_current=False
+        )
+        audit_log(
+            actor=user,
+            action="identity.account.password_reset",
+            target=user,
+            changes={"mobile": label, "sessions_ended": ended},
+            request=request,
+        )
+    return user
+
+
+def _reset_refused(
+    *, request: HttpRequest | None, user: User | None, label: str, reason: str
+) -> None:
+    audit_log(
+        actor=None,
+        actor_label=label,
+        action="identity.account.password_reset",
+        target=user,
+        outcome=AuditEvent.Outcome.DENIED if reason == "staff" else AuditEvent.Outcome.FAILURE,
+        changes={"reason": reason},
+        request=request,
+    )
 
 
 def mobile_change(*, user: User, mobile: str, code: str, request: HttpRequest | None) -> User:

@@ -107,13 +107,37 @@ def _message(code: str) -> str:
     )
 
 
+# Codes that only an existing account can use: never sent to a number without one.
+ACCOUNT_PURPOSES = frozenset({Purpose.SIGN_IN, Purpose.STEP_UP, Purpose.PASSWORD_RESET})
+# Staff accounts sign in with password + authenticator only, and get a new password from
+# their department administrator (a new activation link), never by SMS.
+NOT_FOR_STAFF = frozenset({Purpose.SIGN_IN, Purpose.PASSWORD_RESET})
+
+
+def _withheld(*, mobile: str, purpose: str) -> str:
+    """Why a code for `purpose` must not be sent to `mobile` ("no_account", "staff"), or
+    "" to send it. Whatever the reason, the caller sees the same answer as for a sent
+    code, so the answer does not reveal which numbers have (staff) accounts."""
+    if purpose not in ACCOUNT_PURPOSES:
+        return ""
+    holder = User.objects.filter(
+        mobile=mobile, mobile_verified_at__isnull=False, is_active=True
+    ).first()
+    if holder is None:
+        return "no_account"
+    if purpose in NOT_FOR_STAFF and holder.is_staff_account:
+        return "staff"
+    return ""
+
+
 def sms_code_send(*, mobile: str, purpose: str, request: HttpRequest | None) -> SmsChallenge:
     """Send a new code to `mobile` for `purpose` (a `SmsChallenge.Purpose`).
 
     Raises `InvalidInput` for a malformed number and `RateLimited` (with `retry_after`)
-    when the number or the address has had too many codes. A code for signing in to a
-    number with no account is recorded but not sent, and the caller cannot tell (no
-    account discovery through this function).
+    when the number or the address has had too many codes. A code for signing in,
+    stepping up or resetting the password is recorded but not sent to a number with no
+    account, nor (signing in, password reset) to a staff account's number, and the caller
+    cannot tell (no account discovery through this function); the audit record says why.
     """
     if purpose not in Purpose.values:
         raise InvalidInput(fields={"purpose": [str(_("不是允许的验证码用途。"))]})
@@ -141,11 +165,8 @@ def sms_code_send(*, mobile: str, purpose: str, request: HttpRequest | None) -> 
             )
         else:
             error = None
-            deliver = True
-            if purpose in (Purpose.SIGN_IN, Purpose.STEP_UP):
-                deliver = User.objects.filter(
-                    mobile=mobile, mobile_verified_at__isnull=False, is_active=True
-                ).exists()
+            withheld = _withheld(mobile=mobile, purpose=purpose)
+            deliver = not withheld
             code = f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
             challenge = SmsChallenge.objects.create(
                 mobile=mobile,
@@ -172,7 +193,11 @@ def sms_code_send(*, mobile: str, purpose: str, request: HttpRequest | None) -> 
                 action="identity.sms.send",
                 target=challenge,
                 outcome=AuditEvent.Outcome.SUCCESS if error is None else AuditEvent.Outcome.FAILURE,
-                changes={"purpose": purpose, "delivered": challenge.delivered},
+                changes={
+                    "purpose": purpose,
+                    "delivered": challenge.delivered,
+                    **({"withheld": withheld} if withheld else {}),
+                },
                 request=request,
             )
     if error is not None:

@@ -103,6 +103,55 @@ def session_sign_out(request: HttpRequest, *, reason: str = "sign_out") -> None:
     on_behalf_of_var.set("")
 
 
+def session_end_others(
+    request: HttpRequest | None, user: User, *, reason: str, keep_current: bool = True
+) -> int:
+    """End the other sessions of `user` (after a password change or reset); returns how
+    many were known to be open.
+
+    Changing the password already ends every session Django signed in with the old one
+    (the session's password hash no longer matches on its next request); this also
+    deletes the sessions known from the user's single sign-ons and publishes `SignedOut`
+    for each, so the OpenID provider revokes the tokens client systems hold. With
+    `keep_current` the session of `request` (when it is `user`'s) is left alone. Call it
+    inside the transaction that changes the password (events go out on commit).
+    """
+    from importlib import import_module
+
+    from govhub.core.events import publish
+    from govhub.identity.events import SignedOut
+    from govhub.identity.oidc_models import OidcAuthorization
+
+    current_key = current_sid = ""
+    session = getattr(request, "session", None)
+    current_user = getattr(request, "user", None)
+    if keep_current and session is not None and getattr(current_user, "pk", None) == user.pk:
+        current_key = session.session_key or ""
+        current_sid = str(session.get("oidc_sid", "") or "")
+    rows = OidcAuthorization.objects.filter(user=user, ended_at__isnull=True).values_list(
+        "session_key", "sid"
+    )
+    # One portal session keeps its `sid` while its key changes (sign-in, step-up): group
+    # by sid, and delete every key it was seen with.
+    ended: dict[str, tuple[str, list[str]]] = {}
+    for session_key, sid in rows.order_by("-created_at"):
+        if not session_key and not sid:
+            continue  # not tied to a portal session
+        if (current_sid and sid == current_sid) or (current_key and session_key == current_key):
+            continue
+        _sid, keys = ended.setdefault(sid or f"key:{session_key}", (sid, []))
+        if session_key and session_key not in keys:
+            keys.append(session_key)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for sid, keys in ended.values():
+        for session_key in keys:
+            store().delete(session_key)
+        publish(
+            SignedOut(user_id=user.pk, session_key=keys[0] if keys else "", reason=reason, sid=sid)
+        )
+    return len(ended)
+
+
 # --- What the session proves ---------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("step-up/", views.step_up, name="step_up"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("password/", views_account.password_change, name="password_change"),
+    path("password/reset/", views.password_reset, name="password_reset"),
     path("mobile/", views_account.mobile_change, name="mobile_change"),
     path("authenticator/", views_account.totp, name="totp"),
     path("authenticator/remove/", views_account.totp_remove, name="totp_remove"),

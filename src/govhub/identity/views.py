@@ -20,10 +20,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from govhub.core.errors import ApplicationError
+from govhub.core.masking import mask_phone
 from govhub.identity import levels, services_accounts, services_signin, session
 from govhub.identity.forms import (
     CodeForm,
     PasswordConfirmForm,
+    PasswordResetForm,
     PasswordSignInForm,
     RegisterForm,
     SmsSignInForm,
@@ -36,7 +38,14 @@ from govhub.identity.views_common import (
     with_next,
 )
 
-SENSITIVE = ("password", "password_confirm", "sms_code", "code")
+SENSITIVE = (
+    "password",
+    "password_confirm",
+    "sms_code",
+    "code",
+    "new_password",
+    "new_password_confirm",
+)
 
 
 def _action(request: HttpRequest) -> str:
@@ -89,6 +98,57 @@ def register(request: HttpRequest) -> HttpResponse:
         request,
         "identity/register.html",
         {"form": form, "next": next_url, **context_for_code(notice, form, "sms_code")},
+    )
+
+
+# --- Forgotten password -------------------------------------------------------------------
+
+
+@never_cache
+@sensitive_post_parameters(*SENSITIVE)
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """找回密码: an SMS code to the account's mobile and the registered ID number, then a
+    new password. The answers do not reveal which numbers have accounts; the person signs
+    in afterwards with the new password."""
+    next_url = safe_next(request)
+    form = PasswordResetForm(request.POST or None)
+    notice = None
+    if request.method == "POST":
+        if _action(request) == "send_code":
+            form.is_valid()
+            form.for_sending()
+            if "mobile" not in form.errors:
+                mobile = form.cleaned_data["mobile"]
+                if send_code(request, form, mobile=mobile, purpose="password_reset"):
+                    # The same words whether or not the number has an account.
+                    notice = _(
+                        "如果该号码绑定了个人账号，验证码已发送至 %(mobile)s，5分钟内有效。"
+                    ) % {"mobile": mask_phone(mobile)}
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                services_accounts.password_reset(
+                    request=request,
+                    identifier_mobile=data["mobile"],
+                    id_number=data["id_number"],
+                    code=data["code"],
+                    new_password=data["new_password"],
+                )
+            except ApplicationError as exc:
+                form.apply_error(exc, field_map={"sms_code": "code"})
+            else:
+                messages.success(
+                    request,
+                    _("密码已重设，该账号在其他设备上的登录已全部退出。请使用新密码登录。"),
+                )
+                return redirect(
+                    with_next(reverse("identity:sign_in"), next_url, identifier=data["mobile"])
+                )
+    return render(
+        request,
+        "identity/password_reset.html",
+        {"form": form, "next": next_url, **context_for_code(notice, form, "code")},
     )
 
 

@@ -30,7 +30,6 @@ from govhub.identity.views_common import (
     is_production,
     level_label,
     send_code,
-    sign_in_events,
     totp_qr_svg,
 )
 
@@ -188,7 +187,7 @@ def totp_remove(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
-    events = sign_in_events(request.user)
+    events = selectors.sign_in_events(user=request.user)
     page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -3,14 +3,10 @@ form, and rendering QR codes for authenticator apps."""
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -94,46 +90,3 @@ def context_for_code(
     if notice and form is not None and field in form.fields:
         form.fields[field].widget.attrs["autofocus"] = True
     return {"code_notice": notice, "code_sent": bool(notice)}
-
-
-@dataclass(frozen=True)
-class Membership:
-    """An enterprise the user may act for, and in which role."""
-
-    enterprise: Any
-    is_representative: bool
-    scopes: tuple[str, ...]
-    expires_at: datetime.datetime | None
-
-
-def memberships_of(user: Any) -> list[Membership]:
-    """The enterprises `user` may act for now, each with the user's role (2 queries)."""
-    from govhub.identity import selectors
-    from govhub.identity.models import AgentScope
-
-    enterprises = list(selectors.enterprises_for(user))
-    if not enterprises:
-        return []
-    now = timezone.now()
-    agent_of = {
-        a.enterprise_id: a
-        for a in reversed(list(selectors.authorizations_of_agent(user)))
-        if a.revoked_at is None and a.valid_from <= now < a.expires_at
-    }
-    memberships = []
-    for enterprise in enterprises:
-        if enterprise.legal_representative_id == user.pk:
-            memberships.append(Membership(enterprise, True, tuple(AgentScope.values), None))
-        elif enterprise.pk in agent_of:
-            authorization = agent_of[enterprise.pk]
-            memberships.append(
-                Membership(enterprise, False, tuple(authorization.scopes), authorization.expires_at)
-            )
-    return memberships
-
-
-def sign_in_events(user: Any) -> QuerySet[Any]:
-    """The account's sign-in events, newest first (unsliced, for pagination)."""
-    from govhub.identity.models import SignInEvent
-
-    return SignInEvent.objects.filter(user=user).order_by("-occurred_at", "-id")

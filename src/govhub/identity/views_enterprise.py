@@ -20,14 +20,14 @@ from govhub.core.errors import ApplicationError
 from govhub.identity import selectors, services_enterprise, session
 from govhub.identity.forms import ActingForForm, AgentGrantForm, EnterpriseRegisterForm
 from govhub.identity.models import AgentScope, Enterprise
-from govhub.identity.views_common import Membership, memberships_of
+from govhub.identity.selectors import Membership, memberships_of
 
 # Registering an enterprise and managing its agents: two factors this session.
 ENTERPRISE_LEVEL = "L2"
 
 
 def _memberships(user: Any) -> list[Membership]:
-    return memberships_of(user)
+    return memberships_of(user=user)
 
 
 def _acting_choices(user: Any, memberships: list[Any]) -> list[tuple[str, Any]]:

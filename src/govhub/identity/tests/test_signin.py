@@ -203,10 +203,38 @@ def test_sms_sign_in_for_a_number_without_account(make_request):
         sign_in_sms(request=make_request(), mobile="13900009999", code="123456")
 
 
+def test_staff_are_not_sent_sign_in_codes(outbox, make_request):
+    staff = StaffUserFactory(mobile="13900001111", mobile_verified_at=timezone.now())
+    person = VerifiedPersonFactory(mobile="13900002222")
+    # The same answer for both numbers; only the person's phone gets a message.
+    for mobile in (staff.mobile, person.mobile):
+        sms_code_send(mobile=mobile, purpose="sign_in", request=make_request())
+    assert [m["mobile"] for m in outbox] == [person.mobile]
+    challenge = SmsChallenge.objects.get(mobile=staff.mobile)
+    assert challenge.delivered is False
+    record = AuditEvent.objects.filter(action="identity.sms.send", object_id=str(challenge.pk))
+    assert record.get().changes["withheld"] == "staff"
+    # Admin-capable person accounts count as staff too.
+    admin = VerifiedPersonFactory(mobile="13900003333", is_staff=True)
+    sms_code_send(mobile=admin.mobile, purpose="sign_in", request=make_request())
+    assert len(outbox) == 1
+    assert SmsChallenge.objects.get(mobile=admin.mobile).delivered is False
+
+
 def test_staff_cannot_sign_in_by_sms(outbox, make_request):
+    from govhub.identity.services_sms import code_digest
+
     staff = StaffUserFactory(mobile="13900001111", mobile_verified_at=timezone.now())
     TotpDeviceFactory(user=staff)
-    code = _sign_in_code(outbox, make_request, staff.mobile)
+    # No code is ever sent to a staff account's number; should one exist (the account
+    # became staff after it was sent), it still does not sign in.
+    code = "246810"
+    SmsChallenge.objects.create(
+        mobile=staff.mobile,
+        purpose="sign_in",
+        code_hash=code_digest(mobile=staff.mobile, purpose="sign_in", code=code),
+        expires_at=timezone.now() + datetime.timedelta(minutes=5),
+    )
     request = make_request()
     with pytest.raises(InvalidInput) as caught:
         sign_in_sms(request=request, mobile=staff.mobile, code=code)
