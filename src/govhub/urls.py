@@ -15,6 +15,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("directory/", include("govhub.organizations.urls")),
     path("services/", include("govhub.catalog.urls")),
+    path("account/staff/", include("govhub.identity.urls_staff")),
     path("account/", include("govhub.identity.urls")),
     path("", include("govhub.identity.oidc.urls")),
     path("sample-department/", include("govhub.sample_department.urls")),

@@ -10,8 +10,9 @@ from govhub.core.events import DomainEvent
 
 @dataclass(frozen=True, kw_only=True)
 class SignedOut(DomainEvent):
-    """A platform session ended: signed out or timed out. `reason` is "sign_out",
-    "idle_timeout" or "absolute_timeout"."""
+    """A platform session ended: signed out, timed out or ended by a password change.
+    `reason` is "sign_out", "idle_timeout", "absolute_timeout", "password_change" or
+    "password_reset"."""
 
     user_id: int
     session_key: str
