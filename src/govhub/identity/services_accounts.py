@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govhub.core.audit import audit_denials, audit_log
 from govhub.core.crypto import lookup_hash
-from govhub.core.errors import Forbidden, InvalidInput
+from govhub.core.errors import Conflict, Forbidden, InvalidInput
 from govhub.core.masking import mask_id_number, mask_name, mask_phone
 from govhub.core.models import AuditEvent
 from govhub.core.validators import check_id_number, normalize_mobile
@@ -454,6 +454,12 @@ def person_confirm_in_person(*, actor: Any, user: User, request: HttpRequest | N
     if not user.is_real_name_verified:
         raise InvalidInput(_("该账号尚未完成实名认证，不能进行现场核验。"))
     user = User.objects.select_for_update().get(pk=user.pk)
+    if user.in_person_verified_at is not None:
+        # Keep the first confirmation's date and clerk: a second one would overwrite them.
+        raise Conflict(
+            _("该账号已于 %(date)s 完成现场核验。")
+            % {"date": f"{timezone.localdate(user.in_person_verified_at):%Y-%m-%d}"}
+        )
     user.in_person_verified_at = timezone.now()
     user.in_person_verified_by = actor
     user.save(update_fields=["in_person_verified_at", "in_person_verified_by"])
@@ -476,7 +482,9 @@ def _token_hash(token: str) -> str:
 
 @audit_denials("identity.staff.activation_issue", target_keywords=("staff",))
 @transaction.atomic
-def staff_activation_issue(*, actor: Any, staff: StaffMember) -> str:
+def staff_activation_issue(
+    *, actor: Any, staff: StaffMember, request: HttpRequest | None = None
+) -> str:
     """A one-time activation token for `staff` (valid GOVHUB_STAFF_ACTIVATION_HOURS);
     earlier unused tokens stop working. Returns the raw token (shown once; the link is
     `reverse("identity:activate", args=[token])`)."""
@@ -501,6 +509,7 @@ def staff_activation_issue(*, actor: Any, staff: StaffMember) -> str:
         action="identity.staff.activation_issue",
         target=staff.user,
         changes={"activation": activation.pk, "expires_at": activation.expires_at.isoformat()},
+        request=request,
     )
     return token
 

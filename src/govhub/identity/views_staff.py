@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from govhub.core.errors import ApplicationError, Forbidden
 from govhub.core.masking import mask_id_number
@@ -183,6 +183,7 @@ def _rows(user: Any, page: Page[StaffMember]) -> list[dict[str, Any]]:
 
 @never_cache
 @require_level("L2")
+@require_GET
 def activations(request: HttpRequest) -> HttpResponse:
     """The staff of the departments the administrator manages, with their activation."""
     user: Any = request.user
@@ -251,7 +252,7 @@ def activation_issue(request: HttpRequest, pk: int) -> HttpResponse:
     if staff.user_id == user.pk:
         raise PermissionDenied
     try:
-        token = services.staff_activation_issue(actor=user, staff=staff)
+        token = services.staff_activation_issue(actor=user, staff=staff, request=request)
     except Forbidden as exc:
         raise PermissionDenied from exc
     except ApplicationError as exc:
@@ -279,19 +280,19 @@ def totp_remove(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     _require(can_manage_staff(user))
     staff = _staff_or_404(pk)
-    if not policies.can_remove_totp(user, staff.user):
-        raise PermissionDenied
-    if not _has_totp(staff.user):
-        messages.info(
-            request,
-            _("%(staff)s 没有绑定验证器。") % {"staff": _staff_label(staff)},
-        )
-        return redirect("identity_staff:activations")
+    had_totp = _has_totp(staff.user)
     if request.method == "POST":
+        # The service checks the policy, and audits a refusal.
         try:
             services.totp_remove(actor=user, user=staff.user, request=request)
         except Forbidden as exc:
             raise PermissionDenied from exc
+    elif not policies.can_remove_totp(user, staff.user):
+        raise PermissionDenied
+    if not had_totp:
+        messages.info(request, _("%(staff)s 没有绑定验证器。") % {"staff": _staff_label(staff)})
+        return redirect("identity_staff:activations")
+    if request.method == "POST":
         messages.success(
             request,
             _("已移除 %(staff)s 的验证器。请为其生成新的激活链接，重新设置密码并绑定验证器。")
@@ -334,6 +335,7 @@ class ConfirmInPersonForm(IdNumberForm):
     checked = forms.BooleanField(label=gettext_lazy("已核验本人及其居民身份证原件"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "confirm_%s")  # the look-up form is on the same page
         super().__init__(*args, **kwargs)
         self.fields["id_number"].widget = forms.HiddenInput()
 
@@ -447,6 +449,7 @@ def confirm_in_person(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_level("L2")
+@require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """The staff pages the signed-in user may use."""
     tools = staff_tools(request.user)

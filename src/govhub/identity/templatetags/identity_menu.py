@@ -16,15 +16,22 @@ def account_menu(context: template.Context) -> dict[str, Any]:
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated)
     acting = None
+    tools: list[dict[str, str]] = []
     if signed_in:
         from govhub.identity.session import acting_for
 
         acting = acting_for(request)  # type: ignore[arg-type]
+        if getattr(user, "kind", "") == "staff":
+            from govhub.identity.views_staff import staff_tools
+
+            tools = staff_tools(user)
     return {
         "request": request,
         "user": user,
         "signed_in": signed_in,
         "acting": acting,
         "is_person": signed_in and getattr(user, "kind", "") != "staff",
+        "staff_tools": tools,
+        "admin_site": signed_in and bool(getattr(user, "is_staff", False)),
         "csrf_token": context.get("csrf_token"),
     }

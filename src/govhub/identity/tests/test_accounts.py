@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from govhub.core.errors import Forbidden, InvalidInput
+from govhub.core.errors import Conflict, Forbidden, InvalidInput
 from govhub.core.models import AuditEvent
 from govhub.identity import session, totp
 from govhub.identity.models import SmsChallenge, StaffActivation, TotpDevice
@@ -198,6 +198,16 @@ def test_in_person_confirmation_refusals():
         )
     with pytest.raises(InvalidInput):
         person_confirm_in_person(actor=_window_clerk(), user=PersonFactory(), request=None)
+
+
+def test_a_second_in_person_confirmation_keeps_the_first():
+    first_clerk, second_clerk = _window_clerk(), _window_clerk()
+    user = VerifiedPersonFactory()
+    person_confirm_in_person(actor=first_clerk, user=user, request=None)
+    with pytest.raises(Conflict):
+        person_confirm_in_person(actor=second_clerk, user=user, request=None)
+    user.refresh_from_db()
+    assert user.in_person_verified_by == first_clerk
 
 
 # --- Staff activation -----------------------------------------------------------------------
