@@ -103,3 +103,31 @@ def sign_in_events(*, user: Any) -> QuerySet[SignInEvent]:
 def sign_in_history(*, user: User, limit: int = 50) -> list[SignInEvent]:
     """The account's newest `limit` sign-in events, newest first."""
     return list(sign_in_events(user=user)[:limit])
+
+
+def person_for_counter(*, actor: Any, id_number: str, request: Any = None) -> User | None:
+    """The person account registered with `id_number` (valid and normalised), for a window
+    clerk who has the person and their ID card at the counter. Only window clerks may
+    look; every look-up is recorded (who, which masked number, found or not), because an
+    ID number is enough to find someone's account."""
+    from govhub.core.audit import audit_log
+    from govhub.core.masking import mask_id_number
+    from govhub.core.models import AuditEvent
+    from govhub.registries.selectors import id_number_hash
+
+    if not policies.can_confirm_in_person(actor):
+        raise Forbidden()
+    account = (
+        User.objects.filter(id_number_hash=id_number_hash(id_number), kind=User.Kind.PERSON)
+        .select_related("in_person_verified_by")
+        .first()
+    )
+    audit_log(
+        actor=actor,
+        action="identity.account.counter_lookup",
+        target=account,
+        outcome=AuditEvent.Outcome.SUCCESS if account is not None else AuditEvent.Outcome.FAILURE,
+        changes={"id_number": mask_id_number(id_number), "found": account is not None},
+        request=request,
+    )
+    return account

@@ -34,7 +34,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from govhub.core.errors import ApplicationError, Forbidden
 from govhub.core.masking import mask_id_number
 from govhub.core.validators import check_id_number
-from govhub.identity import policies, services
+from govhub.identity import policies, selectors, services
 from govhub.identity.forms import IdentityForm
 from govhub.identity.models import StaffActivation, User
 from govhub.identity.session import require_level
@@ -42,7 +42,6 @@ from govhub.identity.views_common import level_label
 from govhub.organizations import policies as org_policies
 from govhub.organizations import selectors as org_selectors
 from govhub.organizations.models import Department, Position, StaffMember
-from govhub.registries.selectors import id_number_hash
 
 STAFF_PAGE_SIZE = 30
 ADMIN_ROLES = frozenset({Position.Role.DEPARTMENT_ADMIN, Position.Role.SYSTEM_ADMIN})
@@ -340,13 +339,10 @@ class ConfirmInPersonForm(IdNumberForm):
         self.fields["id_number"].widget = forms.HiddenInput()
 
 
-def _person_by_id_number(id_number: str) -> User | None:
-    """The person account registered with this (valid, normalised) ID number."""
-    return (
-        User.objects.filter(id_number_hash=id_number_hash(id_number), kind=User.Kind.PERSON)
-        .select_related("in_person_verified_by")
-        .first()
-    )
+def _person_by_id_number(request: HttpRequest, id_number: str) -> User | None:
+    """The person account registered with this (valid, normalised) ID number; the
+    look-up is recorded."""
+    return selectors.person_for_counter(actor=request.user, id_number=id_number, request=request)
 
 
 def _refusal(account: User | None) -> str:
@@ -381,11 +377,11 @@ def _account_context(account: User) -> dict[str, Any]:
 
 
 def _lookup(
-    number: str, confirm_form: ConfirmInPersonForm | None
+    request: HttpRequest, number: str, confirm_form: ConfirmInPersonForm | None
 ) -> tuple[User | None, dict[str, Any]]:
     """The account found for `number` (None when it cannot be confirmed now), and the
     page's context: the account, why it cannot be confirmed, the confirmation form."""
-    account = _person_by_id_number(number)
+    account = _person_by_id_number(request, number)
     refusal = _refusal(account)
     if not refusal and confirm_form is None:
         confirm_form = ConfirmInPersonForm(initial={"id_number": number})
@@ -417,7 +413,7 @@ def confirm_in_person(request: HttpRequest) -> HttpResponse:
         form = IdNumberForm(posted)
         context: dict[str, Any] = {"form": form}
         if form.is_valid():
-            context.update(_lookup(form.cleaned_data["id_number"], None)[1])
+            context.update(_lookup(request, form.cleaned_data["id_number"], None)[1])
         return _render_confirm(request, context)
 
     confirm_form = ConfirmInPersonForm(posted)
@@ -427,7 +423,7 @@ def confirm_in_person(request: HttpRequest) -> HttpResponse:
         form.is_valid()
         return _render_confirm(request, {"form": form})
     number = confirm_form.cleaned_data["id_number"]
-    account, found = _lookup(number, confirm_form)
+    account, found = _lookup(request, number, confirm_form)
     context = {"form": IdNumberForm(initial={"id_number": number}), **found}
     if account is not None and confirm_form.is_valid():
         try:

@@ -64,3 +64,24 @@ def test_memberships_name_the_role(django_assert_num_queries):
     assert not agent.is_representative and agent.scopes == ("view",)
     assert agent.expires_at == grant.expires_at
     assert selectors.memberships_of(user=AnonymousUser()) == []
+
+
+def test_counter_lookups_are_for_window_clerks_and_recorded():
+    from govhub.core.errors import Forbidden
+    from govhub.core.models import AuditEvent
+    from govhub.organizations.models import Position
+    from govhub.organizations.tests.factories import PositionFactory
+
+    clerk = PositionFactory(role=Position.Role.WINDOW_CLERK).staff.user
+    person = VerifiedPersonFactory()
+    assert selectors.person_for_counter(actor=clerk, id_number=person.id_number) == person
+    other = "11010519491231002X"
+    assert selectors.person_for_counter(actor=clerk, id_number=other) is None
+    records = AuditEvent.objects.filter(action="identity.account.counter_lookup").order_by("id")
+    assert [(r.actor, r.changes["found"], r.outcome) for r in records] == [
+        (clerk, True, "success"),
+        (clerk, False, "failure"),
+    ]
+    assert person.id_number not in str(records[0].changes)  # masked
+    with pytest.raises(Forbidden):
+        selectors.person_for_counter(actor=VerifiedPersonFactory(), id_number=person.id_number)
