@@ -70,8 +70,8 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 
 bench: install-dev
-	DATABASE_URL= $(PY) bench/run.py
-	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/run.py; fi
+	@rc=0; DATABASE_URL= $(PY) bench/run.py || rc=1; \
+	if [ -n "$$DATABASE_URL" ]; then $(PY) bench/run.py || rc=1; fi; exit $$rc
 
 messages: install-dev
 	cd src/govhub && $(abspath $(PY)) $(abspath manage.py) makemessages -l en --no-obsolete --add-location=file

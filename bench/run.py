@@ -64,6 +64,8 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         old = None
     else:
+        # Its own scratch name, so a test run on the same server is never in the way.
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = "govhub_bench"
         old = setup_databases(verbosity=0, interactive=False)
     try:
         call_command("load_demo_data", stdout=io.StringIO())

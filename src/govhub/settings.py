@@ -9,6 +9,8 @@ see `govhub.core.config.check_production_settings`.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -318,8 +320,19 @@ _oidc_keys = load_signing_keys(GOVHUB_OIDC_DEFAULT_KEY_DIR, production=PRODUCTIO
 GOVHUB_OIDC_ISSUER = os.environ.get("GOVHUB_OIDC_ISSUER", "").rstrip("/")
 # Named explicitly so that migrations referring to the (swappable) client model resolve.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# Client secrets are generated and random: a fast salted HMAC (identity.oidc.hashers) instead
+# of the password hasher, which would cost the token endpoint ~0.5 s of CPU per call.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "govhub.identity.oidc.hashers.ClientSecretHasher",
+]
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
+    "CLIENT_SECRET_HASHER": "govhub_client_hmac_sha256",
     "OIDC_RSA_PRIVATE_KEY": _oidc_keys[0] if _oidc_keys else "",
     "OIDC_RSA_PRIVATE_KEYS_INACTIVE": _oidc_keys[1:],
     "OIDC_ISS_ENDPOINT": GOVHUB_OIDC_ISSUER,
@@ -378,12 +391,19 @@ GOVHUB_UPSTREAM_OIDC_LABEL = os.environ.get("GOVHUB_UPSTREAM_OIDC_LABEL", "")
 # at once (granian's WSGI workers have many blocking threads by default; runserver threads).
 GOVHUB_SAMPLE_CLIENT = env_bool("GOVHUB_SAMPLE_CLIENT", default=not PRODUCTION)
 GOVHUB_SAMPLE_CLIENT_ID = os.environ.get("GOVHUB_SAMPLE_CLIENT_ID", "govhub-sample-department")
-GOVHUB_SAMPLE_CLIENT_SECRET = os.environ.get(
-    "GOVHUB_SAMPLE_CLIENT_SECRET", "" if PRODUCTION else "sample-department-demo-secret"
+# Default: derived from SECRET_KEY, so it is random, stable and needs no configuration.
+GOVHUB_SAMPLE_CLIENT_SECRET = os.environ.get("GOVHUB_SAMPLE_CLIENT_SECRET") or (
+    ""
+    if PRODUCTION
+    else hmac.new(SECRET_KEY.encode(), b"govhub-sample-department", hashlib.sha256).hexdigest()
 )
 # Origins the demo data registers the sample client's redirect URIs for (comma-separated).
 GOVHUB_SAMPLE_CLIENT_BASE_URLS = env_list(
-    "GOVHUB_SAMPLE_CLIENT_BASE_URLS", default=["http://127.0.0.1:8000", "http://localhost:8000"]
+    "GOVHUB_SAMPLE_CLIENT_BASE_URLS",
+    default=[
+        f"http://127.0.0.1:{os.environ.get('PORT', '8000')}",
+        f"http://localhost:{os.environ.get('PORT', '8000')}",
+    ],
 )
 # Where the sample client finds the provider (empty: the origin of its own request).
 GOVHUB_SAMPLE_CLIENT_ISSUER = os.environ.get("GOVHUB_SAMPLE_CLIENT_ISSUER", "").rstrip("/")

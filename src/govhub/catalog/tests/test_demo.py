@@ -23,7 +23,12 @@ DIVISIONS = {"230402", "230403", "230404", "230405", "230406", "230407", "230421
 def loaded(django_db_setup, django_db_blocker):
     """Both demos loaded once for this module, inside a transaction rolled back at the end;
     each test runs in its own savepoint, so edits made by a test never leak."""
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    fast = override_settings(
+        PASSWORD_HASHERS=[
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            "govhub.identity.oidc.hashers.ClientSecretHasher",
+        ]
+    )
     with django_db_blocker.unblock(), fast, transaction.atomic():
         organizations_demo.load()
         counts = demo.load()

@@ -8,12 +8,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.hashers import identify_hasher
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.admin import ApplicationAdmin
 
+from govhub.identity.oidc.hashers import client_secret_problem
 from govhub.identity.oidc_models import OidcAuthorization, OidcClientProfile
+
+
+def _is_hashed(value: str) -> bool:
+    try:
+        identify_hasher(value)
+    except ValueError:
+        return False
+    return True
+
+
+class ClientApplicationForm(forms.ModelForm):
+    """A typed client secret must be as strong as a generated one: secrets are hashed fast
+    (`identity.oidc.hashers`), which is safe only for random secrets."""
+
+    def clean_client_secret(self) -> str:
+        secret: str = self.cleaned_data.get("client_secret") or ""
+        if secret and not _is_hashed(secret) and (problem := client_secret_problem(secret)):
+            raise forms.ValidationError(problem)
+        return secret
 
 
 class ClientProfileInline(admin.StackedInline):
@@ -24,6 +46,7 @@ class ClientProfileInline(admin.StackedInline):
 
 
 class ClientApplicationAdmin(ApplicationAdmin):
+    form = ClientApplicationForm
     inlines = (ClientProfileInline,)
     list_display = ("name", "client_id", "client_type", "department", "trusted")
     list_select_related = ("govhub_profile__department",)

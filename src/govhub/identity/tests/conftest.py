@@ -13,7 +13,10 @@ from govhub.identity import sms
 def _identity_settings(settings: Any) -> Iterator[None]:
     """Fast password hashing, the in-memory SMS backend with an empty outbox, no
     acting-for identity left over from another test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "govhub.identity.oidc.hashers.ClientSecretHasher",
+    ]
     settings.GOVHUB_SMS_BACKEND = "locmem"
     sms.outbox.clear()
     token = on_behalf_of_var.set("")

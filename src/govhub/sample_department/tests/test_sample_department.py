@@ -29,7 +29,10 @@ def _close_browsers():
 def sample(live_server, settings):
     settings.GOVHUB_SAMPLE_CLIENT = True
     settings.GOVHUB_SAMPLE_CLIENT_BASE_URLS = [live_server.url]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "govhub.identity.oidc.hashers.ClientSecretHasher",
+    ]
     demo.load()
     return f"{live_server.url}/sample-department/"
 
