@@ -5,13 +5,11 @@ decide everything else, and their errors land on the matching field (`apply_erro
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govhub.core.errors import ApplicationError
@@ -379,11 +377,3 @@ class AgentGrantForm(IdentityForm):
 
     def clean_agent_id_number(self) -> str:
         return check_id_number(self.cleaned_data["agent_id_number"]).value
-
-    def clean_expires_on(self) -> datetime.date:
-        value: datetime.date = self.cleaned_data["expires_on"]
-        if value <= timezone.localdate():
-            raise ValidationError(_("授权截止日期必须晚于今天。"))
-        if value > timezone.localdate() + datetime.timedelta(days=3 * 366):
-            raise ValidationError(_("授权期限最长为3年。"))
-        return value

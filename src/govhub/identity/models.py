@@ -168,10 +168,10 @@ class SignInEvent(models.Model):
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("成功")
         NEEDS_FACTOR = "needs_factor", _("待验证第二因素")
-        STEP_UP = "step_up", _("提升认证等级")
+        STEP_UP = "step_up", pgettext_lazy("sign-in outcome", "提升认证等级")
         FAILURE = "failure", _("失败")
         LOCKED = "locked", _("已锁定")
-        SIGNED_OUT = "signed_out", _("退出登录")
+        SIGNED_OUT = "signed_out", pgettext_lazy("sign-in outcome", "退出登录")
         EXPIRED = "expired", _("会话超时")
 
     user = models.ForeignKey(

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from govhub.core.audit import audit_log
 from govhub.core.errors import Forbidden, InvalidInput
@@ -103,11 +104,19 @@ def _minutes(seconds: int) -> int:
 
 def _locked_error(seconds: int, scope: str) -> AccountLocked:
     if scope == Scope.ACCOUNT:
-        message = _("账号已锁定，请 %(minutes)d 分钟后再试。") % {"minutes": _minutes(seconds)}
+        minutes = _minutes(seconds)
+        message = ngettext(
+            "账号已锁定，请 %(minutes)d 分钟后再试。",
+            "账号已锁定，请 %(minutes)d 分钟后再试。",
+            minutes,
+        ) % {"minutes": minutes}
     else:
-        message = _("登录失败次数过多，当前网络地址已被暂时限制，请 %(minutes)d 分钟后再试。") % {
-            "minutes": _minutes(seconds)
-        }
+        minutes = _minutes(seconds)
+        message = ngettext(
+            "登录失败次数过多，当前网络地址已被暂时限制，请 %(minutes)d 分钟后再试。",
+            "登录失败次数过多，当前网络地址已被暂时限制，请 %(minutes)d 分钟后再试。",
+            minutes,
+        ) % {"minutes": minutes}
     return AccountLocked(message, retry_after=seconds)
 
 

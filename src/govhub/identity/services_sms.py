@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from govhub.core.audit import audit_log
 from govhub.core.errors import InvalidInput
@@ -60,10 +61,17 @@ def _mobile_or_error(mobile: str, *, field: str = "mobile") -> str:
 
 def _retry_message(seconds: int) -> Any:
     if seconds <= 60:
-        return _("获取验证码过于频繁，请 %(seconds)d 秒后再试。") % {"seconds": seconds}
-    return _("获取验证码次数过多，请 %(minutes)d 分钟后再试。") % {
-        "minutes": math.ceil(seconds / 60)
-    }
+        return ngettext(
+            "获取验证码过于频繁，请 %(seconds)d 秒后再试。",
+            "获取验证码过于频繁，请 %(seconds)d 秒后再试。",
+            seconds,
+        ) % {"seconds": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "获取验证码次数过多，请 %(minutes)d 分钟后再试。",
+        "获取验证码次数过多，请 %(minutes)d 分钟后再试。",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def _rate_limit_wait(*, mobile: str, ip: str | None, now: datetime.datetime) -> int:
@@ -102,7 +110,11 @@ def _message(code: str) -> str:
     signature = getattr(settings, "GOVHUB_SMS_SIGNATURE", "") or str(_("鹤岗政务服务"))
     minutes = max(1, settings.GOVHUB_SMS_CODE_SECONDS // 60)
     return str(
-        _("【%(signature)s】您的验证码是 %(code)s，%(minutes)d 分钟内有效。请勿告诉他人。")
+        ngettext(
+            "【%(signature)s】您的验证码是 %(code)s，%(minutes)d 分钟内有效。请勿告诉他人。",
+            "【%(signature)s】您的验证码是 %(code)s，%(minutes)d 分钟内有效。请勿告诉他人。",
+            minutes,
+        )
         % {"signature": signature, "code": code, "minutes": minutes}
     )
 

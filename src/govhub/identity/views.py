@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -31,6 +32,7 @@ from govhub.identity.forms import (
     SmsSignInForm,
 )
 from govhub.identity.views_common import (
+    code_minutes,
     context_for_code,
     level_label,
     safe_next,
@@ -122,9 +124,14 @@ def password_reset(request: HttpRequest) -> HttpResponse:
                 mobile = form.cleaned_data["mobile"]
                 if send_code(request, form, mobile=mobile, purpose="password_reset"):
                     # The same words whether or not the number has an account.
-                    notice = _(
-                        "如果该号码绑定了个人账号，验证码已发送至 %(mobile)s，5分钟内有效。"
-                    ) % {"mobile": mask_phone(mobile)}
+                    minutes = code_minutes()
+                    notice = ngettext(
+                        "如果该号码绑定了个人账号，验证码已发送至 %(mobile)s，"
+                        "%(minutes)d 分钟内有效。",
+                        "如果该号码绑定了个人账号，验证码已发送至 %(mobile)s，"
+                        "%(minutes)d 分钟内有效。",
+                        minutes,
+                    ) % {"mobile": mask_phone(mobile), "minutes": minutes}
         elif form.is_valid():
             data = form.cleaned_data
             try:

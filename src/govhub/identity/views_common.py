@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from govhub.core.errors import ApplicationError
 from govhub.core.masking import mask_phone
@@ -59,7 +60,17 @@ def send_code(
     except ApplicationError as exc:
         form.apply_error(exc)
         return None
-    return _("验证码已发送至 %(mobile)s，5分钟内有效。") % {"mobile": mask_phone(mobile)}
+    minutes = code_minutes()
+    return ngettext(
+        "验证码已发送至 %(mobile)s，%(minutes)d 分钟内有效。",
+        "验证码已发送至 %(mobile)s，%(minutes)d 分钟内有效。",
+        minutes,
+    ) % {"mobile": mask_phone(mobile), "minutes": minutes}
+
+
+def code_minutes() -> int:
+    """How long an SMS code lives, in whole minutes (GOVHUB_SMS_CODE_SECONDS)."""
+    return max(1, settings.GOVHUB_SMS_CODE_SECONDS // 60)
 
 
 def totp_qr_svg(*, secret: str, user: Any) -> SafeString:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
 from django.utils.crypto import constant_time_compare, get_random_string
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 ALGORITHM = "govhub_client_hmac_sha256"
 MIN_SECRET_LENGTH = 32
@@ -35,7 +38,8 @@ class ClientSecretHasher(BasePasswordHasher):
         return hmac.new(salt.encode(), password.encode(), hashlib.sha256).hexdigest()
 
     def encode(self, password: str, salt: str) -> str:
-        self._check_encode_args(password, salt)
+        if password is None or not salt or "$" in salt:
+            raise ValueError("a client secret and a salt without '$' are required")
         return f"{self.algorithm}${salt}${self._digest(password, salt)}"
 
     def decode(self, encoded: str) -> dict[str, Any]:
@@ -48,7 +52,7 @@ class ClientSecretHasher(BasePasswordHasher):
         decoded = self.decode(encoded)
         return constant_time_compare(self._digest(password, decoded["salt"]), decoded["hash"])
 
-    def safe_summary(self, encoded: str) -> dict[str, Any]:
+    def safe_summary(self, encoded: str) -> dict[str | _StrPromise, Any]:
         decoded = self.decode(encoded)
         return {
             _("算法"): decoded["algorithm"],

@@ -112,7 +112,7 @@ def test_send_code_keeps_what_was_typed_except_passwords(client, outbox):
     response = client.post(REGISTER, register_data(resident, action="send_code"))
     assert len(outbox) == 1 and outbox[0]["mobile"] == "13700001234"
     html = response.content.decode()
-    assert "验证码已发送至 137****1234，5分钟内有效。" in html
+    assert "验证码已发送至 137****1234，5 分钟内有效。" in html
     assert f'value="{resident.name}"' in input_tag(response, "name")
     assert f'value="{resident.id_number}"' in input_tag(response, "id_number")
     assert NEW_PASSWORD not in html

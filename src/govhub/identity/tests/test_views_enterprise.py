@@ -191,7 +191,7 @@ def test_grant_and_revoke_an_agent(client, enterprise):
         ({"agent_name": "王二小"}, "agent_name", "姓名与身份证号码不一致，请核对。"),
         ({"scopes": []}, "scopes", "请至少选择一项授权范围。"),
         ({"scopes": ["everything"]}, "scopes", "请选择列表中的授权范围。"),
-        ({"expires_on": "2020-01-01"}, "expires_on", "授权截止日期必须晚于今天。"),
+        ({"expires_on": "2020-01-01"}, "expires_on", "授权截止日期不能早于今天。"),
         ({"expires_on": "2026-13-01"}, "expires_on", "请输入有效日期，格式为YYYY-MM-DD。"),
         ({"agent_id_number": "230402199001011230"}, "agent_id_number", "校验"),
     ],
