@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from govhub.identity import views_staff
+from govhub.identity import views_staff, views_staff_new
 
 app_name = "identity_staff"
 
 urlpatterns = [
     path("", views_staff.index, name="index"),
     path("activations/", views_staff.activations, name="activations"),
+    path("new/", views_staff_new.staff_new, name="staff_new"),
     path(
         "activations/<int:pk>/issue/",
         views_staff.activation_issue,
