@@ -15,7 +15,9 @@ from govhub.core.models import AuditEvent
 from govhub.core.requestid import current_on_behalf_of, current_request_id
 
 
-def _client_ip(request: HttpRequest | None) -> str | None:
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address (already taken from X-Forwarded-For behind trusted proxies by
+    `core.middleware.ClientAddressMiddleware`)."""
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None
@@ -48,7 +50,7 @@ def audit_log(
         object_id=str(target.pk) if target is not None else "",
         object_label=str(target)[:200] if target is not None else "",
         outcome=outcome,
-        source_ip=_client_ip(request),
+        source_ip=client_ip(request),
         request_id=current_request_id() if current_request_id() != "-" else "",
         changes=changes or {},
     )

@@ -121,7 +121,18 @@ class CodeSendMixin:
 # --- Registration and sign-in -------------------------------------------------------
 
 
-class RegisterForm(CodeSendMixin, IdentityForm):
+class PasswordPairMixin(forms.Form):
+    """A new password typed twice (`password`, `password_confirm`): the two must match."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, second = data.get("password"), data.get("password_confirm")
+        if first and second and first != second:
+            self.add_error("password_confirm", _("两次输入的密码不一致。"))
+        return data
+
+
+class RegisterForm(PasswordPairMixin, CodeSendMixin, IdentityForm):
     name = forms.CharField(
         label=_("姓名"),
         max_length=64,
@@ -155,13 +166,6 @@ class RegisterForm(CodeSendMixin, IdentityForm):
 
     def clean_sms_code(self) -> str:
         return clean_code(self.cleaned_data["sms_code"])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        first, second = data.get("password"), data.get("password_confirm")
-        if first and second and first != second:
-            self.add_error("password_confirm", _("两次输入的密码不一致。"))
-        return data
 
 
 class PasswordSignInForm(IdentityForm):
@@ -291,20 +295,13 @@ class TotpConfirmForm(CodeForm):
         super().__init__(*args, **kwargs)
 
 
-class StaffActivationForm(IdentityForm):
+class StaffActivationForm(PasswordPairMixin, IdentityForm):
     password = _password_field(_("设置密码"), autocomplete="new-password", help_text=PASSWORD_HELP)
     password_confirm = _password_field(_("再次输入密码"), autocomplete="new-password")
     totp_code = _code_field(_("验证器显示的6位动态码"))
 
     def clean_totp_code(self) -> str:
         return clean_code(self.cleaned_data["totp_code"])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        first, second = data.get("password"), data.get("password_confirm")
-        if first and second and first != second:
-            self.add_error("password_confirm", _("两次输入的密码不一致。"))
-        return data
 
 
 # --- Enterprises ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govhub.core.audit import audit_denials, audit_log
+from govhub.core.audit import audit_denials, audit_log, client_ip
 from govhub.core.crypto import lookup_hash
 from govhub.core.errors import Conflict, Forbidden, InvalidInput
 from govhub.core.masking import mask_id_number, mask_name, mask_phone
@@ -26,7 +26,6 @@ from govhub.core.validators import check_id_number, normalize_mobile
 from govhub.identity import policies, session, throttle, totp
 from govhub.identity.models import RealNameCheck, SmsChallenge, StaffActivation, TotpDevice, User
 from govhub.identity.services_sms import (
-    client_ip,
     sms_code_check,
     sms_code_consume,
     sms_code_count_failure,

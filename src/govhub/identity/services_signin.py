@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from govhub.core.audit import audit_log
+from govhub.core.audit import audit_log, client_ip
 from govhub.core.errors import Forbidden, InvalidInput
 from govhub.core.events import publish
 from govhub.core.masking import mask_id_number, mask_phone
@@ -29,7 +29,7 @@ from govhub.identity.backends import find_account
 from govhub.identity.errors import AccountLocked
 from govhub.identity.events import SignedIn, SignedOut
 from govhub.identity.models import SignInEvent, SmsChallenge, TotpDevice, User
-from govhub.identity.services_sms import client_ip, sms_code_check, sms_code_consume, user_agent
+from govhub.identity.services_sms import sms_code_check, sms_code_consume, user_agent
 
 Method = SignInEvent.Method
 Outcome = SignInEvent.Outcome
@@ -118,6 +118,13 @@ def _locked_error(seconds: int, scope: str) -> AccountLocked:
             minutes,
         ) % {"minutes": minutes}
     return AccountLocked(message, retry_after=seconds)
+
+
+def _check_signed_in_not_locked(*, request: HttpRequest | None, user: User, method: str) -> None:
+    """`_check_not_locked` for a factor proved by a user already known to the session."""
+    _check_not_locked(
+        request=request, user=user, identifier=f"user:{user.pk}", method=method, label=user.username
+    )
 
 
 def _check_not_locked(
@@ -418,13 +425,7 @@ def sign_in_totp(*, request: HttpRequest, code: str) -> SignInResult:
     user = session.session_pending_user(request)
     if user is None:
         raise InvalidInput(_("登录已超时，请重新输入账号和密码。"), code="signin_pending_expired")
-    _check_not_locked(
-        request=request,
-        user=user,
-        identifier=f"user:{user.pk}",
-        method=Method.TOTP,
-        label=user.username,
-    )
+    _check_signed_in_not_locked(request=request, user=user, method=Method.TOTP)
     error = _check_totp(request=request, user=user, code=code, method_outcome_label=user.username)
     if error is not None:
         raise error
@@ -475,13 +476,7 @@ def step_up_sms(*, request: HttpRequest, code: str) -> str:
     user = _signed_in(request)
     if not user.mobile or user.mobile_verified_at is None:
         raise InvalidInput(_("该账号没有已验证的手机号码。"), code="no_verified_mobile")
-    _check_not_locked(
-        request=request,
-        user=user,
-        identifier=f"user:{user.pk}",
-        method=Method.SMS,
-        label=user.username,
-    )
+    _check_signed_in_not_locked(request=request, user=user, method=Method.SMS)
     try:
         challenge = sms_code_check(
             mobile=user.mobile, purpose=SmsChallenge.Purpose.STEP_UP, code=code
@@ -503,13 +498,7 @@ def step_up_sms(*, request: HttpRequest, code: str) -> str:
 
 def step_up_totp(*, request: HttpRequest, code: str) -> str:
     user = _signed_in(request)
-    _check_not_locked(
-        request=request,
-        user=user,
-        identifier=f"user:{user.pk}",
-        method=Method.TOTP,
-        label=user.username,
-    )
+    _check_signed_in_not_locked(request=request, user=user, method=Method.TOTP)
     error = _check_totp(request=request, user=user, code=code, method_outcome_label=user.username)
     if error is not None:
         raise error
@@ -519,13 +508,7 @@ def step_up_totp(*, request: HttpRequest, code: str) -> str:
 def step_up_password(*, request: HttpRequest, password: str) -> str:
     """Prove the password in a session that began with an SMS code."""
     user = _signed_in(request)
-    _check_not_locked(
-        request=request,
-        user=user,
-        identifier=f"user:{user.pk}",
-        method=Method.PASSWORD,
-        label=user.username,
-    )
+    _check_signed_in_not_locked(request=request, user=user, method=Method.PASSWORD)
     if not user.check_password(password):
         raise _fail(
             request=request,

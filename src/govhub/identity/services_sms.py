@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from govhub.core.audit import audit_log
+from govhub.core.audit import audit_log, client_ip
 from govhub.core.errors import InvalidInput
 from govhub.core.masking import mask_phone
 from govhub.core.models import AuditEvent
@@ -33,12 +33,6 @@ logger = logging.getLogger(__name__)
 
 Purpose = SmsChallenge.Purpose
 CODE_LENGTH = 6
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def user_agent(request: HttpRequest | None) -> str:

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from govhub.core.audit import client_ip
 from govhub.core.crypto import lookup_hash
 from govhub.core.masking import mask_id_number, mask_name
 from govhub.core.requestid import current_on_behalf_of, current_request_id
@@ -128,7 +129,7 @@ def record_lookup(
         subject_label=subject_label[:100],
         outcome=outcome,
         request_id="" if request_id == "-" else request_id,
-        source_ip=(request.META.get("REMOTE_ADDR") or None) if request is not None else None,
+        source_ip=client_ip(request),
     )
 
 
