@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "govhub.registries",
     "govhub.identity",
     "govhub.catalog",
+    "govhub.cases",
+    "govhub.notifications",
     "govhub.portal",
     "govhub.sample_department",
 ]

@@ -25,6 +25,8 @@ demo-hrss-clerk            window clerk at window 05 and reviewer, 市人社局
 demo-centre-clerk          window clerk at comprehensive window 01 (市政务服务中心)
 demo-luobei-agent          grassroots agent at 凤翔镇便民服务中心 (萝北县)
 demo-village-agent         grassroots agent at 永丰村便民服务代办点 (萝北县凤翔镇)
+demo-hrss-approver         approver, 市人社局
+demo-hotline               12345 hotline operator (files applications for callers)
 =========================  ==================================================================
 """
 

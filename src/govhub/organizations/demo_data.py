@@ -452,4 +452,8 @@ STAFF: list[StaffSpec] = [
                 "village-230421100201")]),
     StaffSpec("demo-luobei-supervisor", "何军", "luobei-gov", "HGDEMO012", "县电子监察员",
               [("supervisor", "luobei-gov", "230421", "", "")]),
+    StaffSpec("demo-hrss-approver", "马立军", "hg-hrss", "HGDEMO013", "就业服务科科长",
+              [("approver", "hg-hrss", "230400", "", "")]),
+    StaffSpec("demo-hotline", "高敏", "hg-service-centre", "HGDEMO014", "12345热线坐席",
+              [("hotline_operator", "hg-service-centre", "230400", "", "")]),
 ]  # fmt: skip

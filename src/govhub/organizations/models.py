@@ -337,6 +337,7 @@ class Position(models.Model):
     class Role(models.TextChoices):
         WINDOW_CLERK = "window_clerk", _("窗口人员")
         GRASSROOTS_AGENT = "grassroots_agent", _("基层代办员")
+        HOTLINE_OPERATOR = "hotline_operator", _("热线坐席")
         REVIEWER = "reviewer", _("审查人员")
         APPROVER = "approver", _("审批人员")
         DEPARTMENT_ADMIN = "department_admin", _("部门管理员")

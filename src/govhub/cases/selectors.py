@@ -1,0 +1,471 @@
+"""Every read of cases, scoped to what the caller may see.
+
+Staff see the cases of the departments (and regions) their positions serve, the joint
+review steps sent to their department, and the cases they entered themselves; supervisors
+see their region; applicants see their own cases, or an enterprise's while acting for it.
+Nobody else sees a case, and a system administrator is no exception (separation of duties).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hmac
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from govhub.cases import clock, policies
+from govhub.cases.models import (
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    CaseStep,
+    DeadlineChange,
+    SpecialProcedure,
+    SupplementRequest,
+)
+from govhub.cases.workflow import FINAL_STATES, TRANSITIONS, Action, State
+from govhub.core import calendar
+from govhub.core.errors import NotFound
+from govhub.identity.models import Enterprise
+from govhub.organizations.models import Position
+from govhub.organizations.policies import valid_positions
+
+Role = Position.Role
+
+# --- scopes ------------------------------------------------------------------------------
+
+
+def _department_scope(user: Any, roles: set[str] | frozenset[str]) -> Q | None:
+    """Cases of the departments and regions that `user`'s positions with `roles` serve."""
+    condition: Q | None = None
+    for position in valid_positions(user):
+        if position.role not in roles:
+            continue
+        departments = {position.department_id}
+        if position.role == Role.WINDOW_CLERK and position.window_id is not None:
+            departments |= {d.pk for d in position.window.departments.all()}
+        part = Q(
+            department_id__in=sorted(departments), region__path__startswith=position.region.path
+        )
+        condition = part if condition is None else condition | part
+    return condition
+
+
+def staff_cases(user: Any) -> QuerySet[Case]:
+    """Every case `user` may open as staff (never drafts)."""
+    if not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    condition = Q(submitted_by_id=user.pk) & ~Q(applicant_id=user.pk)
+    scope = _department_scope(user, policies.WORKING_ROLES)
+    if scope is not None:
+        condition |= scope
+    joint = _joint_departments(user)
+    if joint:
+        condition |= Q(
+            pk__in=CaseStep.objects.filter(
+                kind=CaseStep.Kind.JOINT_REVIEW, department_id__in=joint
+            ).values("case_id")
+        )
+    for position in valid_positions(user):
+        if position.role == Role.SUPERVISOR:
+            condition |= Q(region__path__startswith=position.region.path)
+    return Case.objects.filter(condition).exclude(state=State.DRAFT)
+
+
+def _joint_departments(user: Any) -> list[int]:
+    return sorted({p.department_id for p in valid_positions(user) if p.role == Role.REVIEWER})
+
+
+def applicant_cases(user: Any, *, acting_for: Enterprise | None = None) -> QuerySet[Case]:
+    """The cases an applicant sees under "my cases": their own (by account, or by their
+    verified ID number for cases entered at a window before they had an account), or the
+    enterprise's while acting for it."""
+    if not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    if acting_for is not None:
+        from govhub.identity.models import AgentScope
+        from govhub.identity.policies import agent_scopes
+
+        if not agent_scopes(user, acting_for) & {AgentScope.VIEW, AgentScope.APPLY}:
+            return Case.objects.none()
+        return Case.objects.filter(enterprise_id=acting_for.pk)
+    condition = Q(applicant_id=user.pk, enterprise__isnull=True)
+    if getattr(user, "real_name_verified_at", None) and getattr(user, "id_number_hash", ""):
+        condition |= Q(applicant_id_hash=user.id_number_hash, enterprise__isnull=True)
+    # Cases a grassroots agent filed for a resident stay visible to the agent.
+    return Case.objects.filter(condition)
+
+
+# --- clocks ------------------------------------------------------------------------------
+
+
+def case_clock(case: Case, *, today: datetime.date | None = None) -> clock.ClockSummary:
+    """Time used and left, as of `today`; the clock stops at the decision (or at the end
+    of a case that ended without one)."""
+    stopped = None
+    if case.decided_at is not None:
+        stopped = timezone.localdate(case.decided_at)
+    elif case.state in FINAL_STATES and case.completed_at is not None:
+        stopped = timezone.localdate(case.completed_at)
+    return clock.summary(
+        accepted_on=case.accepted_on,
+        unit=case.promised_limit_unit or clock.WORKING,
+        promised_due=case.promised_due,
+        legal_due=case.legal_due,
+        paused_since=case.paused_since,
+        paused_days=case.paused_days,
+        extension_days=case.extension_days,
+        today=today,
+        stopped_on=stopped,
+    )
+
+
+# --- queues ------------------------------------------------------------------------------
+
+QUEUES = ("intake", "review", "joint", "results", "paused", "mine", "all")
+PAGE_SIZE = 20
+
+
+@dataclass
+class QueueFilters:
+    q: str = ""
+    item_id: int | None = None
+    state: str = ""
+    channel: str = ""
+    overdue: bool = False
+
+
+def _queue_base(user: Any, queue: str) -> QuerySet[Case]:
+    none = Case.objects.none()
+    if queue == "intake":
+        scope = _department_scope(user, {Role.WINDOW_CLERK, Role.REVIEWER})
+        return none if scope is None else Case.objects.filter(scope, state=State.SUBMITTED)
+    if queue == "review":
+        parts: Q | None = None
+        for role in (Role.WINDOW_CLERK, Role.REVIEWER, Role.APPROVER):
+            scope = _department_scope(user, {role})
+            if scope is not None:
+                part = scope & Q(
+                    current_step__role=role, current_step__department_id=F("department_id")
+                )
+                parts = part if parts is None else parts | part
+        return none if parts is None else Case.objects.filter(parts, state=State.UNDER_REVIEW)
+    if queue == "joint":
+        joint = _joint_departments(user)
+        if not joint:
+            return none
+        return Case.objects.filter(
+            state=State.UNDER_REVIEW,
+            pk__in=CaseStep.objects.filter(
+                kind=CaseStep.Kind.JOINT_REVIEW,
+                department_id__in=joint,
+                finished_at__isnull=True,
+                started_on__isnull=False,
+            ).values("case_id"),
+        )
+    if queue == "results":
+        scope = _department_scope(user, {Role.WINDOW_CLERK, Role.REVIEWER, Role.APPROVER})
+        return (
+            none
+            if scope is None
+            else Case.objects.filter(
+                scope, state__in=(State.DECIDED, State.ISSUED, State.DELIVERED)
+            )
+        )
+    if queue == "paused":
+        scope = _department_scope(user, policies.WORKING_ROLES)
+        return (
+            none
+            if scope is None
+            else Case.objects.filter(
+                scope, state__in=(State.SUPPLEMENT_REQUESTED, State.SPECIAL_PROCEDURE)
+            )
+        )
+    if queue == "mine":
+        return staff_cases(user).filter(assignee_id=user.pk).exclude(state__in=FINAL_STATES)
+    if queue == "all":
+        return staff_cases(user)
+    raise NotFound()
+
+
+def case_queue(
+    *,
+    actor: Any,
+    queue: str = "intake",
+    filters: QueueFilters | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> tuple[list[Case], bool]:
+    """One page of a queue, by deadline first (the soonest due, then the oldest submitted),
+    and whether there is a next page. Three queries whatever the page's size."""
+    filters = filters or QueueFilters()
+    cases = _queue_base(actor, queue)
+    if filters.q:
+        text = filters.q.strip()
+        cases = cases.filter(
+            Q(number__startswith=text)
+            | Q(applicant_name=text)
+            | Q(enterprise_name__startswith=text)
+        )
+    if filters.item_id:
+        cases = cases.filter(item_id=filters.item_id)
+    if filters.state:
+        cases = cases.filter(state=filters.state)
+    if filters.channel:
+        cases = cases.filter(channel=filters.channel)
+    if filters.overdue:
+        cases = cases.filter(promised_due__lt=calendar.local_today(), paused_since__isnull=True)
+    page = max(int(page or 1), 1)
+    offset = (page - 1) * page_size
+    rows = list(
+        cases.select_related("item", "department", "current_step", "assignee").order_by(
+            F("promised_due").asc(nulls_last=True), "submitted_at", "id"
+        )[offset : offset + page_size + 1]
+    )
+    return rows[:page_size], len(rows) > page_size
+
+
+def queue_counts(*, actor: Any) -> dict[str, int]:
+    return {queue: _queue_base(actor, queue).count() for queue in QUEUES if queue != "all"}
+
+
+# --- one case -----------------------------------------------------------------------------
+
+
+@dataclass
+class MaterialRow:
+    """A catalogue material and what the case holds for it."""
+
+    material_id: int | None
+    name: str
+    required: bool
+    held: list[CaseMaterial] = field(default_factory=list)
+
+
+@dataclass
+class CaseDetail:
+    case: Case
+    viewer: str  # "applicant" or "staff"
+    clock: clock.ClockSummary
+    steps: list[CaseStep]
+    materials: list[MaterialRow]
+    supplements: list[SupplementRequest]
+    open_supplement: SupplementRequest | None
+    procedures: list[SpecialProcedure]
+    deadlines: list[DeadlineChange]
+    history: list[CaseEvent]
+    results: list[Any]
+    actions: list[str]
+
+
+def _visible_case(
+    actor: Any, *, case_id: int | None, number: str | None, acting_for: Enterprise | None
+) -> tuple[Case, str]:
+    base = Case.objects.select_related(
+        "item",
+        "version",
+        "department",
+        "region",
+        "current_step",
+        "assignee",
+        "window",
+        "service_point",
+        "enterprise",
+    )
+    lookup = {"pk": case_id} if case_id is not None else {"number": number}
+    case = base.filter(**lookup).first()
+    if case is None:
+        raise NotFound(_not_found())
+    if case.state != State.DRAFT and staff_cases(actor).filter(pk=case.pk).exists():
+        return case, "staff"
+    if policies.is_applicant(actor, case, acting_for=acting_for) or (
+        case.service_point_id is not None and case.submitted_by_id == getattr(actor, "pk", None)
+    ):
+        return case, "applicant"
+    # Someone who may not see it learns nothing, not even that it exists.
+    raise NotFound(_not_found())
+
+
+def _not_found() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("找不到该办件，或您无权查看。")
+
+
+def available_actions(
+    actor: Any, case: Case, *, viewer: str, acting_for: Enterprise | None = None
+) -> list[str]:
+    """The actions `actor` may take on `case` now (state and permission both allow)."""
+    state = case.state
+    result: list[str] = []
+    for action, rule in TRANSITIONS.items():
+        if state not in rule.sources:
+            continue
+        if viewer == "applicant":
+            if action in (
+                Action.WITHDRAW,
+                Action.RESUBMIT,
+                Action.SUBMIT,
+            ) and policies.can_change_as_applicant(actor, case, acting_for=acting_for):
+                result.append(action)
+            continue
+        allowed = {
+            Action.ACCEPT: lambda: policies.can_handle_intake(actor, case),
+            Action.REJECT_INTAKE: lambda: policies.can_handle_intake(actor, case),
+            Action.REQUEST_SUPPLEMENT: lambda: (
+                policies.can_handle_intake(actor, case)
+                if state == State.SUBMITTED
+                else policies.can_run_procedures(actor, case)
+            ),
+            Action.RESUBMIT: lambda: policies.can_handle_intake(actor, case),
+            Action.CLAIM: lambda: _can_claim(actor, case),
+            Action.ASSIGN: lambda: policies.can_assign(actor, case),
+            Action.REVIEW: lambda: (
+                case.current_step is not None
+                and case.current_step.kind != CaseStep.Kind.DECISION
+                and any(
+                    policies.can_act_on_step(actor, s)
+                    for s in case.steps.all()
+                    if s.position == case.current_step.position and s.finished_at is None
+                )
+            ),
+            Action.DECIDE: lambda: (
+                (case.current_step is None or case.current_step.kind == CaseStep.Kind.DECISION)
+                and policies.can_decide(actor, case, case.current_step)
+            ),
+            Action.START_SPECIAL: lambda: policies.can_run_procedures(actor, case),
+            Action.END_SPECIAL: lambda: policies.can_run_procedures(actor, case),
+            Action.EXTEND: lambda: policies.holds_role_for(
+                actor, Role.APPROVER, department_id=case.department_id, region=case.region
+            ),
+            Action.ISSUE: lambda: policies.can_issue(actor, case),
+            Action.DELIVER: lambda: policies.can_issue(actor, case),
+            Action.COMPLETE: lambda: policies.can_issue(actor, case),
+            Action.TERMINATE: lambda: policies.can_terminate(actor, case),
+            Action.ATTACH: lambda: (
+                policies.can_run_procedures(actor, case) or policies.can_handle_intake(actor, case)
+            ),
+        }.get(action)
+        if allowed is not None and allowed():
+            result.append(action)
+    return result
+
+
+def _can_claim(actor: Any, case: Case) -> bool:
+    if case.assignee_id == getattr(actor, "pk", None):
+        return False
+    if case.state == State.SUBMITTED:
+        return policies.can_handle_intake(actor, case)
+    step = case.current_step
+    return step is not None and policies.can_act_on_step(actor, step)
+
+
+def case_detail(
+    *,
+    actor: Any,
+    case_id: int | None = None,
+    number: str | None = None,
+    acting_for: Enterprise | None = None,
+) -> CaseDetail:
+    """Everything a case screen needs, in a fixed number of queries."""
+    case, viewer = _visible_case(actor, case_id=case_id, number=number, acting_for=acting_for)
+    steps = list(
+        case.steps.select_related("department", "assignee", "acted_by").order_by("position", "id")
+    )
+    # `available_actions` reads `case.steps.all()`: serve it from what was just loaded.
+    case._prefetched_objects_cache = {"steps": steps}  # type: ignore[attr-defined]
+    held = list(case.materials.filter(is_current=True).select_related("material").order_by("id"))
+    rows: list[MaterialRow] = []
+    by_material: dict[int, MaterialRow] = {}
+    for material in case.version.materials.all():
+        row = MaterialRow(material.pk, material.display_name, material.required)
+        by_material[material.pk] = row
+        rows.append(row)
+    for item in held:
+        if item.material_id in by_material:
+            by_material[item.material_id].held.append(item)
+        else:
+            rows.append(MaterialRow(None, item.name, False, [item]))
+    supplements = list(case.supplements.order_by("requested_at"))
+    history_qs = case.events.select_related("actor", "step").order_by("occurred_at", "id")
+    history = list(history_qs)
+    if viewer == "applicant":
+        history = [
+            e
+            for e in history
+            if TRANSITIONS.get(e.action) and TRANSITIONS[e.action].applicant_relevant
+        ]
+    return CaseDetail(
+        case=case,
+        viewer=viewer,
+        clock=case_clock(case),
+        steps=steps,
+        materials=rows,
+        supplements=supplements,
+        open_supplement=next((s for s in reversed(supplements) if s.resolved_at is None), None),
+        procedures=list(case.special_procedures.order_by("started_on", "id")),
+        deadlines=list(case.deadline_changes.order_by("occurred_at", "id")),
+        history=history,
+        results=list(case.results.order_by("issued_at")),
+        actions=available_actions(actor, case, viewer=viewer, acting_for=acting_for),
+    )
+
+
+# --- public status ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    number: str
+    title: str
+    department: str
+    state: str
+    state_label: str
+    submitted_at: Any
+    accepted_on: datetime.date | None
+    promised_due: datetime.date | None
+    completed_at: Any
+    applicant: str  # masked
+    timeline: list[tuple[Any, str]]
+
+
+def case_public_status(*, number: str, id_tail: str) -> PublicStatus | None:
+    """The public status look-up: the case number plus the last 6 characters of the
+    applicant's ID number (or, for an enterprise, of its credit code). Shows masked data
+    only; a wrong pair and an unknown number look the same."""
+    number = (number or "").strip()
+    tail = (id_tail or "").strip().upper()
+    if not number or len(tail) != 6:
+        return None
+    case = (
+        Case.objects.select_related("department")
+        .filter(number=number)
+        .exclude(state=State.DRAFT)
+        .first()
+    )
+    if case is None:
+        return None
+    secret = (case.enterprise_uscc or case.applicant_id_number or "").upper()
+    if len(secret) < 6 or not hmac.compare_digest(secret[-6:], tail):
+        return None
+    events = case.events.filter(
+        action__in=[a for a, rule in TRANSITIONS.items() if rule.applicant_relevant]
+    ).order_by("occurred_at", "id")
+    return PublicStatus(
+        number=case.number or "",
+        title=case.title,
+        department=case.department.display_name
+        if hasattr(case.department, "display_name")
+        else case.department.name,
+        state=case.state,
+        state_label=str(State(case.state).label),
+        submitted_at=case.submitted_at,
+        accepted_on=case.accepted_on,
+        promised_due=case.promised_due,
+        completed_at=case.completed_at,
+        applicant=case.enterprise_name or case.masked_applicant_name,
+        timeline=[(event.occurred_at, str(Action(event.action).label)) for event in events],
+    )

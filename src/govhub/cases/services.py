@@ -1,0 +1,54 @@
+"""Every write to cases, in one import: intake (`services_intake`) and handling
+(`services_handling`). Views, the API and tasks call these, never the models directly."""
+
+from govhub.cases.services_handling import (
+    case_accept,
+    case_assign,
+    case_attach,
+    case_claim,
+    case_complete,
+    case_decide,
+    case_deliver,
+    case_extend,
+    case_issue,
+    case_reject_intake,
+    case_request_supplement,
+    case_review,
+    case_special_end,
+    case_special_start,
+    case_terminate,
+)
+from govhub.cases.services_intake import (
+    ApplicantData,
+    case_draft_save,
+    case_material_upload,
+    case_resubmit,
+    case_submit,
+    case_withdraw,
+    missing_materials,
+)
+
+__all__ = [
+    "ApplicantData",
+    "case_accept",
+    "case_assign",
+    "case_attach",
+    "case_claim",
+    "case_complete",
+    "case_decide",
+    "case_deliver",
+    "case_draft_save",
+    "case_extend",
+    "case_issue",
+    "case_material_upload",
+    "case_reject_intake",
+    "case_request_supplement",
+    "case_resubmit",
+    "case_review",
+    "case_special_end",
+    "case_special_start",
+    "case_submit",
+    "case_terminate",
+    "case_withdraw",
+    "missing_materials",
+]

@@ -1,0 +1,311 @@
+"""Every write of the notifications app.
+
+Delivering a case event (`case_event_deliver`, run by the `deliver_case_event` task):
+
+1. For each recipient and channel, the `Delivery` row keyed by (event, channel,
+   recipient) is fetched or created under a row lock and *claimed*: a row already sent or
+   skipped, one another worker is sending right now, or one that has used up its attempts
+   is left alone. So a task that runs twice, or two workers at once, send nothing twice.
+2. The in-site message is written in the same transaction as its row is marked sent:
+   exactly once. A text message or e-mail is sent after the claim has been committed (no
+   lock is held while the gateway answers) and its outcome recorded; a claim whose worker
+   died is taken over after `SENDING_LEASE`.
+3. A failed send is recorded as failed with the error and tried again by the next run,
+   up to `MAX_ATTEMPTS` times.
+
+Read receipts (`message_mark_read`, `messages_mark_all_read`) are the reader's own
+display state, not a change to a case or an account: they are not written to the audit
+trail (the message's `read_at` is the record).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from govhub.cases.models import Case, CaseEvent
+from govhub.core.audit import audit_log
+from govhub.core.errors import NotFound
+from govhub.identity import sms
+from govhub.notifications.models import NOTIFIED_ACTIONS, Channel, Delivery, Message
+from govhub.notifications.models import NotificationTemplate as Template
+from govhub.notifications.recipients import Target, targets_for
+from govhub.notifications.rendering import (
+    CHINESE,
+    ENGLISH,
+    Rendered,
+    build_context,
+    case_path,
+    render,
+)
+
+logger = logging.getLogger(__name__)
+
+Status = Delivery.Status
+
+MAX_ATTEMPTS = 5
+# A claim older than this whose worker never recorded an outcome may be taken over.
+SENDING_LEASE = datetime.timedelta(minutes=10)
+
+SENT = "sent"
+FAILED = "failed"
+SKIPPED = "skipped"
+UNCHANGED = "unchanged"
+
+
+def event_key_for(event_id: int) -> str:
+    return f"case_event:{event_id}"
+
+
+# --- Delivering a case event ------------------------------------------------------------------
+
+
+def case_event_deliver(*, event_id: int) -> dict[str, int]:
+    """Notify everyone concerned of one `cases.CaseEvent`; safe to run any number of
+    times. Returns how many deliveries were sent, failed, skipped or left unchanged (done
+    before, being sent by another worker, or out of attempts)."""
+    event = (
+        CaseEvent.objects.select_related(
+            "case", "case__version", "case__applicant", "case__submitted_by"
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+    counts: Counter[str] = Counter({SENT: 0, FAILED: 0, SKIPPED: 0, UNCHANGED: 0})
+    if event is None or event.action not in NOTIFIED_ACTIONS:
+        return dict(counts)
+    case = event.case
+    templates = {
+        template.channel: template
+        for template in Template.objects.filter(event=event.action, is_active=True)
+    }
+    link = case_path(case)
+    for target in targets_for(case):
+        template = templates.get(target.channel)
+        if target.channel == Channel.INBOX:
+            outcome = _deliver_inbox(
+                event=event, case=case, target=target, template=template, link=link
+            )
+        else:
+            outcome = _deliver_external(
+                event=event, case=case, target=target, template=template, link=link
+            )
+        counts[outcome] += 1
+    if counts[FAILED]:
+        logger.warning(
+            "notifications not delivered",
+            extra={"case_event": event_id, "failed": counts[FAILED]},
+        )
+    return dict(counts)
+
+
+@transaction.atomic
+def _claim(*, event: CaseEvent, case: Case, target: Target) -> Delivery | None:
+    """Lock (or create) the delivery row and mark it as being sent; None when it must be
+    left alone."""
+    delivery, _created = Delivery.objects.select_for_update().get_or_create(
+        event_key=event_key_for(event.pk),
+        channel=target.channel,
+        recipient=target.address,
+        defaults={
+            "user": target.user,
+            "case_event": event,
+            "case_number": case.number or "",
+            "event": event.action,
+            "language": target.language,
+        },
+    )
+    now = timezone.now()
+    if delivery.status in (Status.SENT, Status.SKIPPED):
+        return None
+    if (
+        delivery.status == Status.SENDING
+        and delivery.claimed_at is not None
+        and now - delivery.claimed_at < SENDING_LEASE
+    ):
+        return None
+    if delivery.attempts >= MAX_ATTEMPTS:
+        return None
+    delivery.status = Status.SENDING
+    delivery.attempts += 1
+    delivery.claimed_at = now
+    delivery.save(update_fields=["status", "attempts", "claimed_at"])
+    return delivery
+
+
+def _finish(
+    delivery: Delivery, status: str, *, error: str = "", message: Message | None = None
+) -> str:
+    delivery.status = status
+    delivery.last_error = error[:500]
+    fields = ["status", "last_error"]
+    if status == Status.SENT:
+        delivery.sent_at = timezone.now()
+        fields.append("sent_at")
+    if message is not None:
+        delivery.message = message
+        fields.append("message")
+    delivery.save(update_fields=fields)
+    return {Status.SENT: SENT, Status.FAILED: FAILED, Status.SKIPPED: SKIPPED}[Status(status)]
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _render(
+    template: Template, *, case: Case, event: CaseEvent, channel: str, language: str, link: str
+) -> Rendered:
+    context = build_context(case, event, channel=channel, language=language, link=link)
+    return render(template, context, language=language)
+
+
+@transaction.atomic
+def _deliver_inbox(
+    *, event: CaseEvent, case: Case, target: Target, template: Template | None, link: str
+) -> str:
+    """The in-site message and its delivery row, in one transaction."""
+    delivery = _claim(event=event, case=case, target=target)
+    if delivery is None:
+        return UNCHANGED
+    if template is None or target.user is None:
+        return _finish(delivery, Status.SKIPPED, error=_("没有启用的通知模板。"))
+    try:
+        chinese = _render(
+            template, case=case, event=event, channel=target.channel, language=CHINESE, link=link
+        )
+        english = (
+            _render(
+                template,
+                case=case,
+                event=event,
+                channel=target.channel,
+                language=ENGLISH,
+                link=link,
+            )
+            if template.body_en.strip()
+            else Rendered(subject="", body="")
+        )
+    except Exception as exc:  # a template an administrator broke: record, go on
+        logger.exception("notification template failed", extra={"template": template.pk})
+        return _finish(delivery, Status.FAILED, error=_error_text(exc))
+    if not chinese.body:
+        return _finish(delivery, Status.SKIPPED, error=_("通知正文为空。"))
+    message = Message.objects.create(
+        recipient=target.user,
+        subject=chinese.subject or str(case.number or case.title),
+        body=chinese.body,
+        subject_en=english.subject,
+        body_en=english.body,
+        link=link,
+        case=case,
+        case_number=case.number or "",
+        event=event.action,
+    )
+    return _finish(delivery, Status.SENT, message=message)
+
+
+def _deliver_external(
+    *, event: CaseEvent, case: Case, target: Target, template: Template | None, link: str
+) -> str:
+    """A text message or e-mail: claimed and committed first, sent without holding a lock,
+    its outcome recorded afterwards."""
+    delivery = _claim(event=event, case=case, target=target)
+    if delivery is None:
+        return UNCHANGED
+    if template is None:
+        return _finish(delivery, Status.SKIPPED, error=_("没有启用的通知模板。"))
+    if not target.valid:
+        return _finish(delivery, Status.SKIPPED, error=_("手机号码格式不正确。"))
+    try:
+        rendered = _render(
+            template,
+            case=case,
+            event=event,
+            channel=target.channel,
+            language=target.language,
+            link=link,
+        )
+    except Exception as exc:
+        logger.exception("notification template failed", extra={"template": template.pk})
+        return _finish(delivery, Status.FAILED, error=_error_text(exc))
+    if not rendered.body:
+        return _finish(delivery, Status.SKIPPED, error=_("通知正文为空。"))
+    try:
+        if target.channel == Channel.SMS:
+            sms.send_sms(mobile=target.address, message=rendered.body)
+        else:
+            send_mail(
+                rendered.subject or str(case.number or case.title),
+                rendered.body,
+                None,
+                [target.address],
+                fail_silently=False,
+            )
+    except Exception as exc:  # the gateway or mail server refused: try again later
+        logger.warning(
+            "notification not sent",
+            extra={"channel": target.channel, "delivery": delivery.pk, "error": str(exc)},
+        )
+        return _finish(delivery, Status.FAILED, error=_error_text(exc))
+    return _finish(delivery, Status.SENT)
+
+
+@transaction.atomic
+def deliveries_retry(
+    *, actor: Any, deliveries: Iterable[Delivery], request: HttpRequest | None = None
+) -> int:
+    """Give failed deliveries a fresh set of attempts and queue their events again (the
+    admin's "retry" action). Returns how many deliveries were reset."""
+    from govhub.notifications.tasks import enqueue_delivery
+
+    event_ids: set[int] = set()
+    reset = 0
+    for delivery in deliveries:
+        if delivery.status != Status.FAILED or delivery.case_event_id is None:
+            continue
+        delivery.status = Status.QUEUED
+        delivery.attempts = 0
+        delivery.save(update_fields=["status", "attempts"])
+        audit_log(
+            actor=actor,
+            action="notifications.delivery.retry",
+            target=delivery,
+            changes={"event_key": delivery.event_key, "channel": delivery.channel},
+            request=request,
+        )
+        event_ids.add(delivery.case_event_id)
+        reset += 1
+    for event_id in sorted(event_ids):
+        enqueue_delivery(event_id)
+    return reset
+
+
+# --- The inbox ----------------------------------------------------------------------------------
+
+
+def message_mark_read(*, user: Any, message: Message) -> Message:
+    """Mark the reader's own message as read (nothing changes when it already is)."""
+    if message.recipient_id != getattr(user, "pk", None):
+        raise NotFound(_("找不到该消息。"))
+    if message.read_at is None:
+        now = timezone.now()
+        Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=now)
+        message.read_at = now
+    return message
+
+
+def messages_mark_all_read(*, user: Any) -> int:
+    """Mark every unread message of the reader as read; returns how many changed."""
+    return Message.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

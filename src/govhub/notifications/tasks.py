@@ -1,0 +1,52 @@
+"""Background tasks of the notifications app (django.tasks). Safe to run twice: the
+`Delivery` rows record what has been sent (see `services`)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from govhub.notifications import selectors, services
+
+logger = logging.getLogger(__name__)
+
+# Wait before the next try after the n-th failed attempt (backends that can defer).
+RETRY_DELAYS = (
+    datetime.timedelta(minutes=1),
+    datetime.timedelta(minutes=5),
+    datetime.timedelta(minutes=30),
+    datetime.timedelta(hours=2),
+)
+
+
+@task()
+def deliver_case_event(event_id: int) -> dict[str, int]:
+    """Send the in-site message, text message and e-mail about one `cases.CaseEvent` to
+    everyone concerned; schedule another run while a send failed and attempts are left."""
+    report = services.case_event_deliver(event_id=event_id)
+    if report.get(services.FAILED):
+        schedule_retry(event_id)
+    return report
+
+
+def enqueue_delivery(event_id: int) -> None:
+    """Queue `deliver_case_event` once the current transaction commits."""
+    transaction.on_commit(lambda: deliver_case_event.enqueue(event_id))
+
+
+def schedule_retry(event_id: int) -> bool:
+    """Queue another run later, when a delivery failed with attempts left and the task
+    backend can defer work (the immediate backend cannot: retries then come from the
+    admin's "retry" action). Returns whether a run was queued."""
+    pending = selectors.delivery_to_retry(event_id=event_id)
+    if pending is None or not deliver_case_event.get_backend().supports_defer:
+        return False
+    delay = RETRY_DELAYS[min(max(pending.attempts, 1), len(RETRY_DELAYS)) - 1]
+    deferred = deliver_case_event.using(run_after=timezone.now() + delay)
+    transaction.on_commit(lambda: deferred.enqueue(event_id))
+    logger.info("notification retry scheduled", extra={"case_event": event_id})
+    return True
