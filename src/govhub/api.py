@@ -42,13 +42,17 @@ def index(request: HttpRequest) -> dict[str, Any]:
 
 
 def _add_routers() -> None:
+    from govhub.cases.api import router as cases_router
     from govhub.catalog.api import router as catalog_router
     from govhub.identity.api import router as identity_router
+    from govhub.notifications.api import router as notifications_router
     from govhub.organizations.api import router as organizations_router
 
     api.add_router("/organizations/", organizations_router)
     api.add_router("/catalog/", catalog_router)
+    api.add_router("/cases/", cases_router)
     api.add_router("/identity/", identity_router)
+    api.add_router("/notifications/", notifications_router)
 
 
 _add_routers()

@@ -420,3 +420,30 @@ if PRODUCTION:
     from govhub.core.config import check_production_settings
 
     check_production_settings(globals())
+
+# E-mail through Django 6.1 mailers. Development and demo write each message to a file
+# under var/mail; production configures SMTP (GOVHUB_EMAIL_BACKEND=smtp and EMAIL_* below).
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@zwfw.hegang.gov.cn.example")
+if os.environ.get("GOVHUB_EMAIL_BACKEND", "file") == "smtp":
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ.get("EMAIL_HOST", "localhost"),
+                "port": int(os.environ.get("EMAIL_PORT", "25")),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", default=False),
+                "timeout": 10,
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
+        }
+    }
+# Absolute links in SMS and e-mail (e.g. https://zwfw.hegang.gov.cn); relative until set.
+GOVHUB_PUBLIC_URL = os.environ.get("GOVHUB_PUBLIC_URL", "")

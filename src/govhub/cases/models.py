@@ -286,8 +286,8 @@ class CaseStep(models.Model):
     )
 
     class Meta:
-        verbose_name = _("办理环节")
-        verbose_name_plural = _("办理环节")
+        verbose_name = pgettext_lazy("singular", "办理环节")
+        verbose_name_plural = pgettext_lazy("plural", "办理环节")
         ordering = ("case", "position", "id")
         indexes = [models.Index(fields=("department", "finished_at"), name="case_step_open")]
 
@@ -339,8 +339,8 @@ class CaseMaterial(models.Model):
     uploaded_at = models.DateTimeField(_("提交时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("办件材料")
-        verbose_name_plural = _("办件材料")
+        verbose_name = pgettext_lazy("singular", "办件材料")
+        verbose_name_plural = pgettext_lazy("plural", "办件材料")
         ordering = ("case", "material__position", "id")
 
     def __str__(self) -> str:
@@ -364,8 +364,8 @@ class SupplementRequest(models.Model):
     is_repeat = models.BooleanField(_("重复告知"), default=False)
 
     class Meta:
-        verbose_name = _("补正告知")
-        verbose_name_plural = _("补正告知")
+        verbose_name = pgettext_lazy("singular", "补正告知")
+        verbose_name_plural = pgettext_lazy("plural", "补正告知")
         ordering = ("case", "requested_at")
 
     def __str__(self) -> str:
@@ -390,8 +390,8 @@ class SpecialProcedure(models.Model):
     )
 
     class Meta:
-        verbose_name = _("特别程序")
-        verbose_name_plural = _("特别程序")
+        verbose_name = pgettext_lazy("singular", "特别程序")
+        verbose_name_plural = pgettext_lazy("plural", "特别程序")
         ordering = ("case", "started_on", "id")
 
     def __str__(self) -> str:
@@ -417,8 +417,8 @@ class DeadlineChange(models.Model):
     occurred_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("时限变更")
-        verbose_name_plural = _("时限变更")
+        verbose_name = pgettext_lazy("singular", "时限变更")
+        verbose_name_plural = pgettext_lazy("plural", "时限变更")
         ordering = ("case", "occurred_at", "id")
 
     def __str__(self) -> str:
@@ -452,8 +452,8 @@ class CaseEvent(models.Model):
     occurred_at = models.DateTimeField(_("时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("办件记录")
-        verbose_name_plural = _("办件记录")
+        verbose_name = pgettext_lazy("singular", "办件记录")
+        verbose_name_plural = pgettext_lazy("plural", "办件记录")
         ordering = ("case", "occurred_at", "id")
         indexes = [models.Index(fields=("case", "occurred_at", "id"), name="case_event_case")]
 
@@ -477,8 +477,8 @@ class CaseResult(models.Model):
     first_downloaded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("办理结果")
-        verbose_name_plural = _("办理结果")
+        verbose_name = pgettext_lazy("singular", "办理结果")
+        verbose_name_plural = pgettext_lazy("plural", "办理结果")
         ordering = ("case", "issued_at")
 
     def __str__(self) -> str:

@@ -111,7 +111,7 @@ def _due_text(case: Case, due: datetime.date | None, value: int | None, unit: st
             else local_date_text(due)
         )
     if not limit:
-        return _("法律法规未规定")
+        return _("未规定")
     if case.accepted_on is None:
         return _("%(limit)s，自受理之日起计算") % {"limit": limit}
     return limit
@@ -134,6 +134,10 @@ def _clerk(case: Case, action: str) -> str:
     return ""
 
 
+def _handled_by(role: str, name: str) -> str:
+    return _labelled(role, name) if name else ""
+
+
 def _remedy_rows(case: Case) -> list[tuple[str, Any]]:
     version = case.version
     return [
@@ -147,6 +151,12 @@ def _remedy_rows(case: Case) -> list[tuple[str, Any]]:
             or _("可以自知道或者应当知道作出行政行为之日起六个月内，依法向人民法院提起行政诉讼。"),
         ),
     ]
+
+
+def _column_number() -> str:
+    # Translators: the heading of a narrow table column of row numbers; keep it short
+    # ("No.").
+    return pgettext("table column", "序号")
 
 
 def _labelled(label: str, text: str) -> str:
@@ -212,7 +222,7 @@ def _materials_table(doc: NoticeDocument, case: Case) -> None:
     if not materials:
         doc.paragraph(_("本申请未提交材料。"), "body")
         return
-    rows: list[list[Any]] = [[_("序号"), _("材料名称"), _("提交方式"), _("说明")]]
+    rows: list[list[Any]] = [[_column_number(), _("材料名称"), _("提交方式"), _("说明")]]
     for index, material in enumerate(materials, start=1):
         if material.source == CaseMaterial.Source.UPLOAD:
             note = material.original_name
@@ -304,8 +314,10 @@ def acceptance_receipt(case: Case, *, base_url: str) -> bytes:
     else:
         doc.paragraph(_("本回执仅证明已收到申请材料，不是受理通知书。"), "small", space_before=6)
     _check_query_note(doc)
-    clerk = _clerk(case, Action.ACCEPT) if accepted else _staff_name(case.submitted_by)
-    doc.signature(clerk=clerk)
+    if accepted:
+        doc.signature(handled_by=_handled_by(_("受理人"), _clerk(case, Action.ACCEPT)))
+    else:
+        doc.signature(handled_by=_handled_by(_("收件人"), _staff_name(case.submitted_by)))
     return doc.build()
 
 
@@ -341,15 +353,19 @@ def non_acceptance_notice(case: Case, *, base_url: str) -> bytes:
     if legal_notice:
         doc.heading(_("告知事项"))
         doc.paragraph(legal_notice)
-    doc.boxed(
-        _("救济途径"),
-        [
-            _("如对本决定不服，可以依法申请行政复议或者提起行政诉讼："),
-            *(_labelled(label, text) for label, text in _remedy_rows(case)),
-        ],
-    )
+    # The legal notice often quotes the item's remedies already (the staff form starts
+    # from them): say each only once.
+    remedies = [(label, text) for label, text in _remedy_rows(case) if text not in legal_notice]
+    if remedies:
+        doc.boxed(
+            _("救济途径"),
+            [
+                _("如对本决定不服，可以依法申请行政复议或者提起行政诉讼："),
+                *(_labelled(label, text) for label, text in remedies),
+            ],
+        )
     _check_query_note(doc)
-    doc.signature(clerk=_clerk(case, Action.REJECT_INTAKE))
+    doc.signature(handled_by=_handled_by(_("承办人"), _clerk(case, Action.REJECT_INTAKE)))
     return doc.build()
 
 
@@ -384,7 +400,7 @@ def supplement_notice(case: Case, supplement: SupplementRequest, *, base_url: st
     )
     doc.facts(_case_rows(case))
     doc.heading(_("需要补正的材料"))
-    rows: list[list[Any]] = [[_("序号"), _("材料名称"), _("补正原因及要求")]]
+    rows: list[list[Any]] = [[_column_number(), _("材料名称"), _("补正原因及要求")]]
     for index, item in enumerate(supplement.items or [], start=1):
         rows.append([str(index), str(item.get("name", "")), str(item.get("reason", "")) or "—"])
     doc.table(rows, [12 * mm, 58 * mm, 0])
@@ -412,7 +428,7 @@ def supplement_notice(case: Case, supplement: SupplementRequest, *, base_url: st
         ],
     )
     _check_query_note(doc)
-    doc.signature(clerk=_staff_name(supplement.requested_by))
+    doc.signature(handled_by=_handled_by(_("承办人"), _staff_name(supplement.requested_by)))
     return doc.build()
 
 

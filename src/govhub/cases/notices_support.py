@@ -143,7 +143,11 @@ def _numbered_canvas(footer: Callable[[Canvas, int, int], None]) -> type[Canvas]
         def save(self) -> None:
             total = len(self._held)
             for state in self._held:
+                # Links are numbered across the document: keep counting (restoring a
+                # page's state would number the footers' links again from that page on).
+                links: int = self.__dict__["_annotationCount"]
                 self.__dict__.update(state)
+                self.__dict__["_annotationCount"] = max(links, state["_annotationCount"])
                 footer(self, self._pageNumber, total)
                 super().showPage()
             super().save()
@@ -288,10 +292,10 @@ class NoticeDocument:
         )
         self.story += [Spacer(1, 10), box]
 
-    def signature(self, *, clerk: str = "") -> None:
+    def signature(self, *, handled_by: str = "") -> None:
         """The closing block: the issuer and the date on the right (where the seal goes),
-        and who handled it on the left."""
-        left = self.p(_("经办人：%(name)s") % {"name": clerk}, "body") if clerk else ""
+        and who handled it (a line such as "受理人：王五") on the left."""
+        left = self.p(handled_by, "body") if handled_by else ""
         right = [
             self.p(self.issuer, "sign"),
             self.p(local_date_text(self.date), "sign"),

@@ -33,7 +33,7 @@ def _position_serves(position: Position, department_id: int, region: Region) -> 
         return False
     if position.department_id == department_id:
         return True
-    if position.role == Role.WINDOW_CLERK and position.window_id is not None:
+    if position.role == Role.WINDOW_CLERK and position.window is not None:
         window_departments = {d.pk for d in position.window.departments.all()}
         return department_id in window_departments
     return False
@@ -122,7 +122,7 @@ def can_decide(user: Any, case: Case, step: CaseStep | None) -> bool:
 def can_run_procedures(user: Any, case: Case) -> bool:
     """Special procedures, extensions, attachments, claims: the department's reviewers and
     approvers (and window clerks for immediate items)."""
-    roles = {Role.REVIEWER, Role.APPROVER}
+    roles: set[str] = {Role.REVIEWER, Role.APPROVER}
     if case.case_kind == "immediate":
         roles.add(Role.WINDOW_CLERK)
     return bool(

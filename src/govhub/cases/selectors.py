@@ -9,6 +9,7 @@ Nobody else sees a case, and a system administrator is no exception (separation 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 import hmac
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +46,7 @@ def _department_scope(user: Any, roles: set[str] | frozenset[str]) -> Q | None:
         if position.role not in roles:
             continue
         departments = {position.department_id}
-        if position.role == Role.WINDOW_CLERK and position.window_id is not None:
+        if position.role == Role.WINDOW_CLERK and position.window is not None:
             departments |= {d.pk for d in position.window.departments.all()}
         part = Q(
             department_id__in=sorted(departments), region__path__startswith=position.region.path
@@ -312,7 +313,7 @@ def available_actions(
             ) and policies.can_change_as_applicant(actor, case, acting_for=acting_for):
                 result.append(action)
             continue
-        allowed = {
+        checks: dict[str, Callable[[], bool]] = {
             Action.ACCEPT: lambda: policies.can_handle_intake(actor, case),
             Action.REJECT_INTAKE: lambda: policies.can_handle_intake(actor, case),
             Action.REQUEST_SUPPLEMENT: lambda: (
@@ -348,7 +349,8 @@ def available_actions(
             Action.ATTACH: lambda: (
                 policies.can_run_procedures(actor, case) or policies.can_handle_intake(actor, case)
             ),
-        }.get(action)
+        }
+        allowed = checks.get(action)
         if allowed is not None and allowed():
             result.append(action)
     return result

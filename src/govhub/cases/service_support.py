@@ -196,10 +196,12 @@ def resume(case: Case, *, on: datetime.date, note: str) -> int:
         set_deadlines(case, reason=DeadlineChange.Reason.RESUMED, note=note, excluded_now=length)
     if length:
         for step in case.steps.filter(finished_at__isnull=True, due_on__isnull=False):
+            due = step.due_on
+            assert due is not None
             step.due_on = (
-                step.due_on + datetime.timedelta(days=length)
+                due + datetime.timedelta(days=length)
                 if step.limit_unit == clock.CALENDAR
-                else calendar.add_working_days(step.due_on, length).date  # type: ignore[arg-type]
+                else calendar.add_working_days(due, length).date
             )
             step.save(update_fields=["due_on"])
     return length

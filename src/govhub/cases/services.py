@@ -1,31 +1,37 @@
-"""Every write to cases, in one import: intake (`services_intake`) and handling
-(`services_handling`). Views, the API and tasks call these, never the models directly."""
+"""Every write to cases, in one import: intake (`services_intake`), acceptance and
+assignment (`services_handling`), review and decision (`services_review`), results
+(`services_results`). Views, the API and tasks call these, never the models directly."""
 
 from govhub.cases.services_handling import (
     case_accept,
     case_assign,
-    case_attach,
     case_claim,
-    case_complete,
-    case_decide,
-    case_deliver,
-    case_extend,
-    case_issue,
     case_reject_intake,
     case_request_supplement,
-    case_review,
-    case_special_end,
-    case_special_start,
-    case_terminate,
 )
 from govhub.cases.services_intake import (
     ApplicantData,
     case_draft_save,
     case_material_upload,
     case_resubmit,
+    case_result_downloaded,
     case_submit,
     case_withdraw,
     missing_materials,
+)
+from govhub.cases.services_results import (
+    case_attach,
+    case_complete,
+    case_deliver,
+    case_issue,
+    case_terminate,
+)
+from govhub.cases.services_review import (
+    case_decide,
+    case_extend,
+    case_review,
+    case_special_end,
+    case_special_start,
 )
 
 __all__ = [
@@ -44,6 +50,7 @@ __all__ = [
     "case_reject_intake",
     "case_request_supplement",
     "case_resubmit",
+    "case_result_downloaded",
     "case_review",
     "case_special_end",
     "case_special_start",

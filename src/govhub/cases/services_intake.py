@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govhub.cases import policies, prefill, schema_form, uploads
-from govhub.cases.models import ApplicantKind, Case, CaseMaterial, Channel
+from govhub.cases.models import ApplicantKind, Case, CaseMaterial, CaseResult, Channel
 from govhub.cases.service_support import (
     OPEN_FOR_APPLICANT,
     applicant_label,
@@ -84,7 +84,7 @@ def _fill_applicant_self(case: Case, actor: User, acting_for: Enterprise | None)
     case.applicant = actor
     case.applicant_name = actor.full_name
     case.applicant_id_number = actor.id_number
-    case.applicant_id_hash = actor.id_number_hash
+    case.applicant_id_hash = actor.id_number_hash or ""
     case.applicant_mobile = actor.mobile
     if acting_for is not None:
         if not policies.can_apply_for_enterprise(actor, acting_for):
@@ -269,6 +269,17 @@ def _require_materials(case: Case) -> None:
         )
 
 
+def _replace_form(case: Case, form_data: Mapping[str, Any]) -> None:
+    """New form values; a prefilled value the applicant changed no longer claims its source."""
+    new = dict(form_data)
+    case.prefill_sources = {
+        name: source
+        for name, source in (case.prefill_sources or {}).items()
+        if name in new and new[name] == case.form_data.get(name)
+    }
+    case.form_data = new
+
+
 def _copy_limits(case: Case, version: ItemVersion) -> None:
     case.version = version
     case.title = version.name
@@ -305,8 +316,8 @@ def case_draft_save(
         if not policies.can_change_as_applicant(actor, case, acting_for=acting_for):
             raise Forbidden()
         if form_data is not None:
-            case.form_data = dict(form_data)
-        case.save(update_fields=["form_data", "updated_at"])
+            _replace_form(case, form_data)
+        case.save(update_fields=["form_data", "prefill_sources", "updated_at"])
         return case
     if item is None:
         raise InvalidInput(_("请选择要申请的事项。"), fields={"item": [_("请选择要申请的事项。")]})
@@ -339,10 +350,12 @@ def case_material_upload(
     case: Case,
     file: UploadedFile,
     material: Material | None = None,
+    name: str = "",
     acting_for: Enterprise | None = None,
     request: HttpRequest | None = None,
 ) -> CaseMaterial:
-    """Add a file to a draft (or to a case awaiting a supplement)."""
+    """Add a file to a draft (or to a case awaiting a supplement). `name` labels a file
+    that answers a supplement item without a catalogue material."""
     case = lock_case(case)
     if case.state not in OPEN_FOR_APPLICANT:
         raise Conflict(_("办件当前状态不能上传材料。"), code="invalid_state")
@@ -352,7 +365,30 @@ def case_material_upload(
         message = _("申请材料不属于该事项。")
         raise InvalidInput(message, fields={"material": [message]})
     round_ = case.supplements.count() if case.state == State.SUPPLEMENT_REQUESTED else 0
-    return _store_one(case, file, material=material, actor=actor, round=round_)
+    return _store_one(case, file, material=material, actor=actor, round=round_, name=name)
+
+
+@transaction.atomic
+def case_result_downloaded(
+    *, actor: Any, result: CaseResult, request: HttpRequest | None = None
+) -> bool:
+    """Record the applicant's first download of a result (proof of electronic delivery):
+    a conditional update, so two downloads at once record it once. Staff downloads are not
+    recorded here. Returns whether this was the first."""
+    first = bool(
+        CaseResult.objects.filter(pk=result.pk, first_downloaded_at__isnull=True).update(
+            first_downloaded_at=timezone.now()
+        )
+    )
+    if first:
+        audit_log(
+            actor=actor,
+            action="cases.result.first_download",
+            target=result.case,
+            changes={"result": result.pk},
+            request=request,
+        )
+    return first
 
 
 def _existing_submission(actor: Any, key: str | None) -> Case | None:
@@ -445,7 +481,7 @@ def _submit(
             raise Forbidden()
         item = case.item
         if form_data is not None:
-            case.form_data = dict(form_data)
+            _replace_form(case, form_data)
     else:
         if item is None:
             raise InvalidInput(

@@ -306,7 +306,6 @@ _LOOKBACK = 4096
 _HOLD_BACK = 512
 _INFLATE_STEP = 256 * 1024
 INFLATE_BUDGET = 64 * 1024 * 1024
-_SCRIPT_NAMES = frozenset({b"JS", b"JavaScript"})
 
 
 def _decode_name(raw: bytes) -> bytes:

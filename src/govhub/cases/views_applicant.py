@@ -18,7 +18,7 @@ import mimetypes
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -37,14 +37,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from govhub.cases import clock, policies, prefill, schema_form, selectors, services, uploads
-from govhub.cases.models import Case, CaseMaterial, CaseResult, Channel, DeadlineChange
+from govhub.cases.models import Case, CaseMaterial, Channel, DeadlineChange
 from govhub.cases.workflow import FINAL_STATES, Action, Decision, State
 from govhub.catalog import selectors as catalog_selectors
 from govhub.catalog.models import ImplementationItem, ItemVersion, Material
-from govhub.core.audit import audit_log, client_ip
+from govhub.core.audit import client_ip
 from govhub.core.errors import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
 from govhub.core.validators import to_ascii
 from govhub.identity import levels, session
@@ -200,7 +200,7 @@ STAGES: tuple[tuple[str, Any], ...] = (
 )
 
 # How far each state has come: the index of the stage in progress (or reached).
-_STAGE_OF_STATE = {
+_STAGE_OF_STATE: dict[str, int] = {
     State.DRAFT: 0,
     State.SUBMITTED: 1,
     State.SUPPLEMENT_REQUESTED: 1,
@@ -288,7 +288,6 @@ def timeline(case: Case, history: Iterable[Any]) -> list[Stage]:
                 label=str(State(case.state).label),
                 status="stopped",
                 when=last.get(action) or case.completed_at,
-                note=case.outcome_reason,
             ),
         )
     return stages
@@ -499,7 +498,10 @@ def _held_materials(request: HttpRequest, case: Case) -> dict[int, str]:
     held = prefill.government_held_materials(
         case.version, user=_user(request), enterprise=case.enterprise
     )
-    request.session[key] = {"version": case.version_id, "held": {str(k): v for k, v in held.items()}}
+    request.session[key] = {
+        "version": case.version_id,
+        "held": {str(k): v for k, v in held.items()},
+    }
     return held
 
 
@@ -584,7 +586,9 @@ def _own_case(request: HttpRequest, pk: int) -> Case:
 
 def _detail(request: HttpRequest, number: str) -> selectors.CaseDetail:
     try:
-        return selectors.case_detail(actor=_user(request), number=number, acting_for=_acting(request))
+        return selectors.case_detail(
+            actor=_user(request), number=number, acting_for=_acting(request)
+        )
     except NotFound as exc:
         raise _not_found(exc) from exc
 
@@ -619,8 +623,10 @@ def apply_start(request: HttpRequest, fl: Flavour, code: str) -> HttpResponse:
         context["unavailable"] = _("该事项不支持网上申请，请按办事指南到办理地点办理。")
         return render(request, fl.template("apply_start.html"), context, status=409)
     problem = _applicant_person(request)
-    if not problem and acting is not None and not policies.can_apply_for_enterprise(
-        _user(request), acting
+    if (
+        not problem
+        and acting is not None
+        and not policies.can_apply_for_enterprise(_user(request), acting)
     ):
         problem = _("您没有代表该单位申请办理事项的授权。请联系单位的法定代表人授权。")
     if problem:
@@ -716,6 +722,9 @@ def draft_context(
 def draft_page(request: HttpRequest, fl: Flavour, pk: int) -> HttpResponse:
     case = _own_case(request, pk)
     if case.state != State.DRAFT:
+        if request.method == "POST":  # a double click's second request
+            key = (request.POST.get("idempotency_key") or "")[:64]
+            return _after_submission(request, fl, case, key)
         return redirect(fl.url("detail", case.number))
     if request.method == "POST":
         return draft_post(request, fl, case)
@@ -760,6 +769,16 @@ def _upload_chosen(
     return uploaded
 
 
+def _missing_uploads(request: HttpRequest, case: Case) -> dict[int, list[str]]:
+    """Required materials neither uploaded nor held by the government."""
+    held = _held_materials(request, case)
+    return {
+        material.pk: [_("请提交“%(name)s”。") % {"name": material.display_name}]
+        for material in services.missing_materials(case)
+        if material.pk not in held
+    }
+
+
 def draft_post(
     request: HttpRequest, fl: Flavour, case: Case, *, upload_for: int | None = None
 ) -> HttpResponse:
@@ -771,7 +790,9 @@ def draft_post(
     key = (request.POST.get("idempotency_key") or "")[:64]
     acting = _acting(request)
     actor = _user(request)
-    data = _keep_locked(case, schema_form.parse_submission(case.version.form_schema or {}, request.POST))
+    data = _keep_locked(
+        case, schema_form.parse_submission(case.version.form_schema or {}, request.POST)
+    )
     errors = SplitErrors()
     try:
         case = services.case_draft_save(
@@ -802,12 +823,19 @@ def draft_post(
                 request=request,
             )
         except InvalidInput as exc:
-            context = draft_context(request, fl, case, data=data, errors=SplitErrors.of(exc), key=key)
+            errors = SplitErrors.of(exc)
+            if not errors.materials:
+                # The form is checked first: name the missing materials now too, so the
+                # applicant learns everything at once.
+                errors.materials = _missing_uploads(request, case)
+            context = draft_context(request, fl, case, data=data, errors=errors, key=key)
             return render(request, fl.template("draft.html"), context, status=422)
         except Conflict:
             return _after_submission(request, fl, case, key)
         except Forbidden as exc:
-            context = draft_context(request, fl, case, data=data, errors=SplitErrors.of(exc), key=key)
+            context = draft_context(
+                request, fl, case, data=data, errors=SplitErrors.of(exc), key=key
+            )
             return render(request, fl.template("draft.html"), context, status=403)
         return redirect(fl.url("detail", submitted.number) + "?submitted=1")
     target = fl.url("draft", case.pk)
@@ -845,6 +873,10 @@ def material_upload(request: HttpRequest, fl: Flavour, pk: int, material_id: int
     in it), so what was typed is saved too; on a case awaiting a supplement it is the
     small form of the listed material."""
     case = _own_case(request, pk)
+    if request.method != "POST":  # back from signing in: the page the upload was on
+        if case.state == State.DRAFT:
+            return redirect(fl.url("draft", case.pk))
+        return redirect(fl.url("detail", case.number))
     if case.state == State.DRAFT:
         return draft_post(request, fl, case, upload_for=material_id)
     if case.number is None:
@@ -1165,18 +1197,7 @@ def result_download(request: HttpRequest, fl: Flavour, number: str, result_id: i
     if result is None:
         raise _not_found()
     if detail.viewer == "applicant":
-        now = timezone.now()
-        first = CaseResult.objects.filter(pk=result.pk, first_downloaded_at__isnull=True).update(
-            first_downloaded_at=now
-        )
-        if first:
-            audit_log(
-                actor=_user(request),
-                action="cases.result.first_download",
-                target=detail.case,
-                changes={"result": result.pk},
-                request=request,
-            )
+        services.case_result_downloaded(actor=_user(request), result=result, request=request)
     extension = mimetypes.guess_extension(result.content_type or "") or ".pdf"
     filename = f"{detail.case.number}-{result.pk}{extension}"
     try:
@@ -1186,7 +1207,8 @@ def result_download(request: HttpRequest, fl: Flavour, number: str, result_id: i
     response = FileResponse(handle, as_attachment=True, filename=filename)
     response["Content-Type"] = result.content_type or "application/pdf"
     response["Cache-Control"] = "private, no-store"
-    return response
+    # A streaming response; typed as HttpResponse for the view decorators.
+    return cast(HttpResponse, response)
 
 
 NOTICE_KINDS = ("receipt", "non-acceptance", "decision")
@@ -1314,7 +1336,7 @@ def draft_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @_web
-@require_POST
+@require_http_methods(["GET", "POST"])
 @session.require_level(levels.L1)
 def material_upload_view(request: HttpRequest, pk: int, material_id: int) -> HttpResponse:
     return material_upload(request, WEB, pk, material_id)

@@ -52,9 +52,7 @@ def make_case(*, state: str = State.UNDER_REVIEW, licensing: bool = True, **fiel
     item = make_published_item(
         department=department,
         base_item=BaseItemFactory(
-            item_type=BaseItem.ItemType.LICENSING
-            if licensing
-            else BaseItem.ItemType.PUBLIC_SERVICE
+            item_type=BaseItem.ItemType.LICENSING if licensing else BaseItem.ItemType.PUBLIC_SERVICE
         ),
         name="食品经营许可证核发",
         name_en="Food business licence",
@@ -153,9 +151,7 @@ def qr_codes(content: bytes, tmp_path: Path) -> list[str]:
         pytest.skip("pdftoppm (poppler-utils) or zbarimg (zbar-tools) is not installed")
     path = tmp_path / "qr.pdf"
     path.write_bytes(content)
-    subprocess.run(
-        [PDFTOPPM, "-png", "-r", "150", str(path), str(tmp_path / "page")], check=True
-    )
+    subprocess.run([PDFTOPPM, "-png", "-r", "150", str(path), str(tmp_path / "page")], check=True)
     found = []
     for image in sorted(tmp_path.glob("page*.png")):
         result = subprocess.run(
@@ -172,7 +168,7 @@ def assert_pdf(content: bytes) -> None:
     assert b"/FontFile" not in content  # the viewer's CID font: nothing embedded
 
 
-# --- 受理通知书 / 收件回执 ---------------------------------------------------------------------
+# --- 受理通知书 / 收件回执 ----------
 
 
 def test_acceptance_notice_says_what_was_accepted_when_and_until_when(tmp_path):
@@ -199,11 +195,11 @@ def test_acceptance_notice_says_what_was_accepted_when_and_until_when(tmp_path):
         "申请表-张三.pdf",
         "已上传电子文件",
         "居民身份证",
-        "政府部门已有，从源头调取，免于提交",
+        "政府部门已有",
         "人口信息库",
         "食品安全管理制度",
         "纸质材料已当场核验",
-        "经办人：王受理",
+        "受理人：王受理",
         "本通知书可扫描二维码核验",
         f"办件编号：{NUMBER}",
         "第 1 页，共 1 页",
@@ -215,9 +211,7 @@ def test_acceptance_notice_says_what_was_accepted_when_and_until_when(tmp_path):
 
 
 def test_receipt_before_acceptance_has_no_acceptance_date(tmp_path):
-    case = make_case(
-        state=State.SUBMITTED, accepted_on=None, promised_due=None, legal_due=None
-    )
+    case = make_case(state=State.SUBMITTED, accepted_on=None, promised_due=None, legal_due=None)
     text = text_of(notices.acceptance_receipt(case, base_url=BASE_URL), tmp_path)
     assert "收件回执" in text
     assert f"收〔2026〕{NUMBER}号" in text
@@ -225,7 +219,7 @@ def test_receipt_before_acceptance_has_no_acceptance_date(tmp_path):
     assert "不是受理通知书" in text
     assert "受理日期" not in text
     assert "10 个工作日，自受理之日起计算" in text
-    assert "经办人：王受理" in text  # the clerk who took it in
+    assert "收件人：王受理" in text  # the clerk who took it in
     assert "本回执可扫描二维码核验" in text
 
 
@@ -242,7 +236,7 @@ def test_receipt_for_an_online_application_names_no_clerk_or_window(tmp_path):
     text = text_of(notices.acceptance_receipt(case, base_url=BASE_URL), tmp_path)
     assert "网上办事大厅" in text
     assert "受理窗口" not in text
-    assert "经办人" not in text
+    assert "收件人" not in text
 
 
 def test_a_draft_has_no_receipt():
@@ -262,6 +256,7 @@ def test_an_enterprise_is_addressed_by_its_name(tmp_path):
     text = text_of(notices.acceptance_receipt(case, base_url=BASE_URL), tmp_path)
     assert "北山县绿野食品有限公司：" in text
     assert enterprise.uscc in text
+    assert "经办人" in text
     assert "230404********1234" in text  # the person who applied for it
 
 
@@ -278,10 +273,14 @@ def test_a_long_notice_has_page_numbers_and_a_qr_code_on_every_page(tmp_path):
             case=case, name=f"补充证明材料第{index + 1}号", source=CaseMaterial.Source.PAPER
         )
     content = notices.acceptance_receipt(case, base_url=BASE_URL)
-    text = text_of(content, tmp_path)
-    assert "第 1 页，共 2 页" in text
-    assert "第 2 页，共 2 页" in text
-    assert qr_codes(content, tmp_path) == [STATUS_URL, STATUS_URL]
+    pages = text_of(content, tmp_path).split("\f")[:-1]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert f"第 {number} 页，共 {len(pages)} 页" in page
+        assert "本通知书可扫描二维码核验" in page
+    assert "补充证明材料第45号" in pages[-1]
+    assert "受理人：王受理" in pages[-1]
+    assert qr_codes(content, tmp_path) == [STATUS_URL] * len(pages)
 
 
 def test_a_notice_passes_our_own_upload_check():
@@ -304,7 +303,7 @@ def test_notice_in_english_keeps_chinese_data(tmp_path):
     assert NUMBER in text
 
 
-# --- 不予受理通知书 ------------------------------------------------------------------------------
+# --- 不予受理通知书 ----------
 
 
 def test_non_acceptance_notice_gives_reason_legal_notice_and_remedies(tmp_path):
@@ -336,7 +335,7 @@ def test_non_acceptance_notice_gives_reason_legal_notice_and_remedies(tmp_path):
         "救济途径",
         "行政复议：可以自收到本决定之日起六十日内向北山县人民政府申请行政复议。",
         "行政诉讼：可以自收到本决定之日起六个月内向北山县人民法院提起行政诉讼。",
-        "经办人：李窗口",
+        "承办人：李窗口",
     ):
         assert expected in text, expected
     assert qr_codes(content, tmp_path) == [STATUS_URL]
@@ -351,19 +350,39 @@ def test_non_acceptance_remedies_fall_back_to_the_law(tmp_path):
     assert "六个月内，依法向人民法院提起行政诉讼" in text
 
 
+def test_remedies_already_in_the_legal_notice_are_not_repeated(tmp_path):
+    case = make_case(state=State.NOT_ACCEPTED, accepted_on=None, outcome_reason="材料虚假。")
+    version = case.version
+    event(
+        case,
+        Action.REJECT_INTAKE,
+        case.submitted_by,
+        when=at(30, 15),
+        legal_notice=f"{version.reconsideration}\n{version.litigation}",
+    )
+    text = text_of(notices.non_acceptance_notice(case, base_url=BASE_URL), tmp_path)
+    assert text.count("向北山县人民政府申请行政复议") == 1
+    assert text.count("向北山县人民法院提起行政诉讼") == 1
+    assert "救济途径" not in text
+
+
 def test_an_accepted_case_has_no_non_acceptance_notice():
     with pytest.raises(Conflict):
         notices.non_acceptance_notice(make_case(), base_url=BASE_URL)
 
 
-# --- 补正材料通知书 ------------------------------------------------------------------------------
+# --- 补正材料通知书 ----------
 
 
 def supplement(case: Case, *, when: datetime.datetime, **fields) -> SupplementRequest:
     values = {
         "case": case,
         "items": [
-            {"material_id": None, "name": "营业执照", "reason": "复印件不清晰，请提供清晰的复印件。"},
+            {
+                "material_id": None,
+                "name": "营业执照",
+                "reason": "复印件不清晰，请提供清晰的复印件。",
+            },
             {"material_id": None, "name": "健康证明", "reason": "缺少从业人员健康证明。"},
         ],
         "note": "请同时携带身份证原件。",
@@ -398,7 +417,7 @@ def test_supplement_notice_lists_everything_once_and_says_how_to_resubmit(tmp_pa
         "北山县政务服务中心 08号窗口",
         "补正期间暂停计时",
         "不计入办理时限",
-        "经办人：赵审查",
+        "承办人：赵审查",
     ):
         assert expected in text, expected
     assert qr_codes(content, tmp_path) == [STATUS_URL]
@@ -420,7 +439,7 @@ def test_a_supplement_of_another_case_is_refused():
         notices.supplement_notice(case, supplement(other, when=at(28)), base_url=BASE_URL)
 
 
-# --- 决定书 -----------------------------------------------------------------------------------
+# --- 决定书 ----------
 
 
 def test_approval_names_the_result(tmp_path):

@@ -23,7 +23,7 @@ from govhub.cases import uploads
 from govhub.cases.uploads import UploadInfo, inspect_upload, store_upload
 from govhub.core.errors import InvalidInput
 
-# --- Real minimal files ----------------------------------------------------------------------
+# --- Real minimal files ----------
 
 
 def pdf_bytes(*objects: bytes, trailer_extra: bytes = b"") -> bytes:
@@ -113,7 +113,7 @@ def refused(file, **kwargs) -> InvalidInput:
     return caught.value
 
 
-# --- What is accepted ------------------------------------------------------------------------
+# --- What is accepted ----------
 
 
 @pytest.mark.parametrize(
@@ -163,6 +163,12 @@ def test_an_encrypted_pdf_is_accepted():
     assert inspect_upload(upload(content)).extension == "pdf"
 
 
+def test_a_damaged_pdf_is_accepted_as_a_pdf():
+    # Only the content's type is checked here; whether it opens is for the reviewer.
+    data = b"%PDF-1.4\n1 0 obj << /Type /Catalog ... truncated"
+    assert inspect_upload(upload(data, "scan.pdf")).content_type == "application/pdf"
+
+
 def test_the_original_name_loses_any_folder_and_is_kept_short():
     assert uploads.original_name(SimpleUploadedFile("a.pdf", b"x")) == "a.pdf"
     file = SimpleUploadedFile("x.pdf", b"x")
@@ -174,7 +180,7 @@ def test_the_original_name_loses_any_folder_and_is_kept_short():
     assert shortened.endswith(".pdf")
 
 
-# --- Renamed and unsupported files -------------------------------------------------------------
+# --- Renamed and unsupported files ----------
 
 
 def test_a_png_named_pdf_is_refused_as_a_mismatch_naming_both():
@@ -222,7 +228,7 @@ def test_an_ofd_must_have_its_index_at_the_root():
     assert refused(upload(data, "x.ofd")).code == "file_type_unsupported"
 
 
-# --- Empty and oversized files ---------------------------------------------------------------------
+# --- Empty and oversized files ----------
 
 
 def test_an_empty_file_is_refused():
@@ -265,7 +271,7 @@ def test_the_limit_is_said_in_mb():
     assert uploads._megabytes(10 * 1024) == "0.0098"
 
 
-# --- JavaScript in PDFs --------------------------------------------------------------------------
+# --- JavaScript in PDFs ----------
 
 
 JS_ACTION = b"<< /Type /Action /S /JavaScript /JS (app.alert\\(1\\)) >>"
@@ -333,7 +339,7 @@ def test_but_a_javascript_name_inside_stream_data_still_counts():
     assert refused(upload(data)).code == "file_unsafe"
 
 
-# --- Reading in chunks ---------------------------------------------------------------------------
+# --- Reading in chunks ----------
 
 
 def padded_pdf_with(name: bytes, *, at: int) -> bytes:
@@ -397,7 +403,7 @@ def test_small_chunks_give_the_same_answers(monkeypatch):
     assert refused(chunked(pdf_bytes(object_stream(JS_ACTION)))).code == "file_unsafe"
 
 
-# --- Any bytes at all ------------------------------------------------------------------------------
+# --- Any bytes at all ----------
 
 PREFIXES = [b"", b"%PDF-1.4\n", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"PK\x03\x04", b"MZ"]
 
@@ -437,7 +443,7 @@ def test_pdf_scanner_finds_the_same_whatever_the_pieces(body, cut):
     assert whole.found and pieces.found
 
 
-# --- Storing -------------------------------------------------------------------------------------
+# --- Storing ----------
 
 
 @pytest.fixture

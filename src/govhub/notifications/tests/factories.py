@@ -12,8 +12,8 @@ from factory.django import DjangoModelFactory
 
 from govhub.cases.models import ApplicantKind, Case, CaseEvent, Channel
 from govhub.cases.workflow import Action, State
-from govhub.catalog.tests.factories import ImplementationItemFactory, ItemVersionFactory
 from govhub.catalog.models import ItemVersion
+from govhub.catalog.tests.factories import ImplementationItemFactory, ItemVersionFactory
 from govhub.identity.tests.factories import PersonFactory, StaffUserFactory
 from govhub.notifications.models import Message
 
@@ -49,8 +49,12 @@ class CaseFactory(DjangoModelFactory):
     channel = Channel.WEB
     title = "测试事项许可申请"
     applicant_kind = ApplicantKind.PERSON
-    applicant = factory.SubFactory(PersonFactory, email=factory.Sequence(lambda n: f"p{n}@example.test"))
-    applicant_name = factory.LazyAttribute(lambda o: o.applicant.full_name if o.applicant else "王小明")
+    applicant = factory.SubFactory(
+        PersonFactory, email=factory.Sequence(lambda n: f"p{n}@example.test")
+    )
+    applicant_name = factory.LazyAttribute(
+        lambda o: o.applicant.full_name if o.applicant else "王小明"
+    )
     applicant_mobile = factory.LazyAttribute(lambda o: o.applicant.mobile if o.applicant else "")
     submitted_by = factory.SelfAttribute("applicant")
     promised_due = datetime.date(2026, 3, 30)

@@ -49,9 +49,12 @@ def template_form(template, **overrides):
 
 
 def test_template_list_and_preview(sysadmin_client):
-    assert sysadmin_client.get(
-        reverse("admin:notifications_notificationtemplate_changelist")
-    ).status_code == 200
+    assert (
+        sysadmin_client.get(
+            reverse("admin:notifications_notificationtemplate_changelist")
+        ).status_code
+        == 200
+    )
     template = NotificationTemplate.objects.get(event="accept", channel=Channel.SMS)
     response = sysadmin_client.get(
         reverse("admin:notifications_notificationtemplate_change", args=[template.pk])
@@ -59,7 +62,7 @@ def test_template_list_and_preview(sysadmin_client):
     assert response.status_code == 200
     body = response.content.decode()
     assert "【鹤岗政务服务】张*，您申请的“示例事项许可”" in body
-    assert "[Hegang Government Services] Your application for" in body or "Sample licence" in body
+    assert "Your application for “Sample licence”" in body
 
 
 def test_saving_a_template_is_checked_and_audited(sysadmin_client):
@@ -114,9 +117,7 @@ def test_deliveries_are_read_only_and_masked(sysadmin_client):
     body = changelist.content.decode()
     assert "138****1234" in body
     assert "13800001234" not in body
-    detail = sysadmin_client.get(
-        reverse("admin:notifications_delivery_change", args=[delivery.pk])
-    )
+    detail = sysadmin_client.get(reverse("admin:notifications_delivery_change", args=[delivery.pk]))
     assert detail.status_code == 200
     assert "13800001234" not in detail.content.decode()
     assert sysadmin_client.get(reverse("admin:notifications_delivery_add")).status_code == 403
@@ -140,8 +141,11 @@ def test_retry_action_resets_failed_deliveries_and_queues_them(
     sent.refresh_from_db()
     assert (failed.status, failed.attempts) == (Delivery.Status.QUEUED, 0)
     assert sent.status == Delivery.Status.SENT
-    assert AuditEvent.objects.filter(
-        action="notifications.delivery.retry", object_id=str(failed.pk)
-    ).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="notifications.delivery.retry", object_id=str(failed.pk)
+        ).count()
+        == 1
+    )
     queued = DBTaskResult.objects.get(task_path="govhub.notifications.tasks.deliver_case_event")
     assert queued.args_kwargs["args"] == [event.pk]

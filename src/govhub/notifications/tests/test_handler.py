@@ -30,9 +30,7 @@ def transitioned(event, *, relevant: bool = True) -> CaseTransitioned:
 
 
 def queued() -> list[list[int]]:
-    return [
-        row.args_kwargs["args"] for row in DBTaskResult.objects.filter(task_path=TASK_PATH)
-    ]
+    return [row.args_kwargs["args"] for row in DBTaskResult.objects.filter(task_path=TASK_PATH)]
 
 
 def test_the_app_subscribes_at_start_up():
@@ -65,10 +63,13 @@ def test_nothing_queued_when_the_transaction_rolls_back(django_capture_on_commit
     class Boom(Exception):
         pass
 
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(Boom), transaction.atomic():
-            publish(transitioned(event))
-            raise Boom
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(Boom),
+        transaction.atomic(),
+    ):
+        publish(transitioned(event))
+        raise Boom
     assert queued() == []
 
 

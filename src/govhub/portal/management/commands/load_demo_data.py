@@ -21,8 +21,10 @@ LOADERS = (
     "govhub.organizations.demo",
     "govhub.registries.demo",
     "govhub.identity.demo",
+    "govhub.notifications.demo",
     "govhub.sample_department.demo",
     "govhub.catalog.demo",
+    "govhub.cases.demo",
 )
 
 

@@ -1,0 +1,26 @@
+"""`{% load cases_tags %}{% apply_button item %}`: the "apply online" button of an item's
+guide page, shown when the item can be applied for online (active, its published
+version handled "online" and carrying an application form)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.inclusion_tag("cases/applicant/_apply_button.html")
+def apply_button(item: Any) -> dict[str, Any]:
+    from govhub.cases.views_applicant import accepts_online
+
+    return {"item": item, "show": item is not None and accepts_online(item)}
+
+
+@register.simple_tag(takes_context=True)
+def kiosk_frame(context: template.Context) -> dict[str, Any]:
+    """`{% kiosk_frame as frame %}`: the kiosk's idle timings and who is signed in."""
+    from govhub.cases.views_kiosk import kiosk_context
+
+    return kiosk_context(context["request"])

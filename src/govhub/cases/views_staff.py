@@ -1,0 +1,540 @@
+"""The staff workbench (工作台), mounted at /workbench/ (namespace "workbench").
+
+- `queue`: the queues of the caller's positions as tabs with counts (`selectors.queue_counts`),
+  one page of a queue by deadline first (`selectors.case_queue`), filters, claim buttons.
+- `case_page`: one case as staff see it (`selectors.case_detail`), with one form per action
+  the caller may take now (`views_staff_actions`); `case_act` handles their posts.
+- `id_number_reveal`: the applicant's full ID number, on request, recorded in the audit trail.
+- `material_file`, `result_file`, `notice_pdf`, `supplement_notice_pdf`: downloads and the
+  printed notices (`notices`), for cases the caller may see (`selectors.staff_cases`).
+
+Intake at a window, a service point or the hotline is in `views_staff_intake`.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from govhub.cases import notices, schema_form, selectors
+from govhub.cases.models import Case, CaseMaterial, CaseResult, Channel, SupplementRequest
+from govhub.cases.service_support import lock_case
+from govhub.cases.views_staff_actions import ACTION_TEXT, ACTIONS, action_order, make_form
+from govhub.cases.views_staff_common import (
+    behalf_label,
+    channel_label,
+    days_text,
+    person_label,
+    render_workbench,
+    role_label,
+    staff_case_or_404,
+    staff_page,
+    state_tone,
+    time_left,
+)
+from govhub.cases.workflow import Action, State, check_transition
+from govhub.catalog.models import ImplementationItem
+from govhub.core.audit import audit_log
+from govhub.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from govhub.organizations.models import Position
+from govhub.organizations.policies import staff_roles
+
+Role = Position.Role
+
+QUEUE_LABELS: dict[str, Any] = {
+    "intake": gettext_lazy("待受理"),
+    "review": gettext_lazy("待审查/待决定"),
+    "joint": gettext_lazy("联合审查"),
+    "results": gettext_lazy("待出件"),
+    "paused": gettext_lazy("暂停计时"),
+    "mine": gettext_lazy("我的"),
+    "all": gettext_lazy("全部"),
+}
+# Queues whose rows the caller may claim (being in them means holding the role).
+CLAIM_QUEUES = frozenset({"intake", "review", "joint"})
+
+
+def _default_queue(user: Any) -> str:
+    roles = staff_roles(user)
+    if Role.WINDOW_CLERK in roles:
+        return "intake"
+    if roles & {Role.REVIEWER, Role.APPROVER}:
+        return "review"
+    return "all"
+
+
+# --- the queues -------------------------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("办件编号、申请人姓名或单位名称"),
+        required=False,
+        max_length=64,
+        strip=True,
+    )
+    item = forms.TypedChoiceField(
+        label=gettext_lazy("事项"), required=False, coerce=int, empty_value=None
+    )
+    state = forms.ChoiceField(label=gettext_lazy("状态"), required=False)
+    channel = forms.ChoiceField(label=gettext_lazy("渠道"), required=False)
+    overdue = forms.BooleanField(label=gettext_lazy("只看已超期"), required=False)
+
+    def __init__(self, *args: Any, items: list[tuple[int, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self._choices("item", [("", _("全部事项")), *items])
+        self._choices(
+            "state",
+            [("", _("全部状态")), *((v, label) for v, label in State.choices if v != State.DRAFT)],
+        )
+        self._choices("channel", [("", _("全部渠道")), *Channel.choices])
+
+    def _choices(self, name: str, choices: list[tuple[Any, Any]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+    def filters(self) -> selectors.QueueFilters:
+        if not self.is_bound or not self.is_valid():
+            return selectors.QueueFilters()
+        data = self.cleaned_data
+        return selectors.QueueFilters(
+            q=data["q"] or "",
+            item_id=data["item"],
+            state=data["state"] or "",
+            channel=data["channel"] or "",
+            overdue=bool(data["overdue"]),
+        )
+
+
+def _queue_items(user: Any) -> list[tuple[int, str]]:
+    """The items of the cases the caller may see, for the item filter (one query)."""
+    items = (
+        ImplementationItem.objects.filter(pk__in=selectors.staff_cases(user).values("item_id"))
+        .select_related("published_version")
+        .order_by("implementation_code")
+    )
+    return [
+        (item.pk, item.published_version.display_name if item.published_version else str(item))
+        for item in items
+    ]
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(int(value or 1), 1)
+    except ValueError:
+        return 1
+
+
+@staff_page
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    current = request.GET.get("queue") or _default_queue(user)
+    if current not in selectors.QUEUES:
+        raise Http404
+    counts = selectors.queue_counts(actor=user)
+    filter_keys = ("q", "item", "state", "channel", "overdue")
+    bound = any(request.GET.get(key) for key in filter_keys)
+    form = QueueFilterForm(request.GET if bound else None, items=_queue_items(user))
+    page = _page_number(request.GET.get("page"))
+    cases, has_next = selectors.case_queue(
+        actor=user, queue=current, filters=form.filters(), page=page
+    )
+    rows = []
+    for case in cases:
+        summary = selectors.case_clock(case)
+        rows.append(
+            {
+                "case": case,
+                "applicant": case.enterprise_name or case.masked_applicant_name,
+                "channel": channel_label(case.channel),
+                "state_tone": state_tone(case.state),
+                "clock": summary,
+                "time_left": time_left(case, summary),
+                "assignee": person_label(case.assignee),
+                "mine": case.assignee_id == user.pk,
+                "can_claim": current in CLAIM_QUEUES and case.assignee_id != user.pk,
+            }
+        )
+    kept = {key: request.GET[key] for key in filter_keys if request.GET.get(key)}
+    tabs = [
+        {
+            "key": key,
+            "label": QUEUE_LABELS[key],
+            "count": counts.get(key),
+            "url": "?" + urlencode({"queue": key}),
+            "current": key == current,
+        }
+        for key in selectors.QUEUES
+    ]
+    query = urlencode({"queue": current, **kept})
+    return render_workbench(
+        request,
+        "queue.html",
+        {
+            "tabs": tabs,
+            "queue": current,
+            "queue_label": QUEUE_LABELS[current],
+            "form": form,
+            "filtered": bool(kept),
+            "rows": rows,
+            "page": page,
+            "has_next": has_next,
+            "page_query": query,
+            "here": request.get_full_path(),
+        },
+    )
+
+
+# --- one case ----------------------------------------------------------------------------------
+
+
+def _form_rows(case: Case) -> list[tuple[str, str]]:
+    """The application form as (label, value), in the form's order."""
+    schema = case.version.form_schema or {}
+    data = case.form_data or {}
+    rows: list[tuple[str, str]] = []
+    known: set[str] = set()
+    if schema:
+        for field in schema_form.form_fields(schema, data=data, prefix="view_"):
+            known.add(field.name)
+            if field.choices:
+                value = "、".join(field.selected_labels)
+            else:
+                value = field.value
+            rows.append((field.label, value or "—"))
+    for name, value in data.items():
+        if name not in known:
+            rows.append((name, str(value)))
+    return rows
+
+
+def _history_rows(detail: selectors.CaseDetail) -> list[dict[str, Any]]:
+    rows = []
+    for event in detail.history:
+        rows.append(
+            {
+                "event": event,
+                "action": Action(event.action).label if event.action in Action.values else "",
+                "who": event.actor_label or person_label(event.actor),
+                "role": role_label(event.role) if event.role else "",
+                "channel": channel_label(event.channel) if event.channel else "",
+                "behalf": behalf_label(event.on_behalf_of) if event.on_behalf_of else "",
+                "to_state": State(event.to_state).label if event.to_state in State.values else "",
+                "step": event.step.name if event.step else "",
+            }
+        )
+    return rows
+
+
+def _notice_links(case: Case, supplements: list[SupplementRequest]) -> list[tuple[str, str]]:
+    number = case.number or ""
+    links: list[tuple[str, str]] = []
+    if case.submitted_at is not None:
+        label = _("打印受理通知书") if case.accepted_on else _("打印收件回执")
+        links.append((label, reverse("workbench:notice", args=[number, "receipt"])))
+    if case.state == State.NOT_ACCEPTED:
+        links.append(
+            (
+                _("打印不予受理通知书"),
+                reverse("workbench:notice", args=[number, "non-acceptance"]),
+            )
+        )
+    for index, supplement in enumerate(supplements, start=1):
+        label = (
+            _("打印补正材料通知书")
+            if len(supplements) == 1
+            else _("打印补正材料通知书（第 %(n)s 次）") % {"n": index}
+        )
+        links.append((label, reverse("workbench:supplement_notice", args=[number, supplement.pk])))
+    if case.decision:
+        links.append((_("打印决定书"), reverse("workbench:notice", args=[number, "decision"])))
+    return links
+
+
+def _action_forms(
+    request: HttpRequest,
+    detail: selectors.CaseDetail,
+    failed: tuple[str, Any] | None,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The forms of the actions the caller may take now; a form that failed keeps what
+    the user typed (and is shown apart when its action is no longer offered)."""
+    case = detail.case
+    forms_ = []
+    stale = None
+    for action in action_order(detail.actions):
+        if failed is not None and failed[0] == action:
+            form = failed[1]
+            form.data = form.data.copy()
+            form.data[form.add_prefix("revision")] = str(case.revision)
+        else:
+            form = make_form(action, case=case, user=request.user)
+        forms_.append(_form_entry(action, form, case))
+    if failed is not None and failed[0] not in detail.actions:
+        stale = _form_entry(failed[0], failed[1], case)
+    return forms_, stale
+
+
+def _form_entry(action: str, form: Any, case: Case) -> dict[str, Any]:
+    title, button = ACTION_TEXT[action]
+    spec = ACTIONS[action]
+    return {
+        "action": action,
+        "form": form,
+        "title": title,
+        "button": button,
+        "weight": spec.weight,
+        "multipart": spec.multipart,
+        "url": reverse("workbench:act", args=[case.number, action]),
+        "template": f"cases/staff/actions/{action}.html",
+    }
+
+
+def _detail_context(
+    request: HttpRequest,
+    number: str,
+    *,
+    failed: tuple[str, Any] | None = None,
+    conflict: str = "",
+    reveal: bool = False,
+) -> dict[str, Any]:
+    try:
+        detail = selectors.case_detail(actor=request.user, number=number)
+    except NotFound as exc:
+        raise Http404 from exc
+    if detail.viewer != "staff":
+        raise Http404
+    case = detail.case
+    action_forms, stale_form = _action_forms(request, detail, failed)
+    summary = detail.clock
+    for step in detail.steps:
+        step.case = case
+    return {
+        "detail": detail,
+        "case": case,
+        "state_tone": state_tone(case.state),
+        "channel": channel_label(case.channel),
+        "clock": summary,
+        "time_left": time_left(case, summary),
+        "used_text": days_text(summary.used, summary.unit),
+        "left_text": days_text(summary.left, summary.unit),
+        "id_number": case.applicant_id_number if reveal else case.masked_id_number,
+        "revealed": reveal,
+        "form_rows": _form_rows(case),
+        "history": _history_rows(detail),
+        "notice_links": _notice_links(case, detail.supplements),
+        "action_forms": action_forms,
+        "stale_form": stale_form,
+        "conflict": conflict,
+        "submitted_by": person_label(case.submitted_by) if case.submitted_by_id else "",
+    }
+
+
+def detail_response(
+    request: HttpRequest,
+    number: str,
+    *,
+    failed: tuple[str, Any] | None = None,
+    conflict: str = "",
+    reveal: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    context = _detail_context(request, number, failed=failed, conflict=conflict, reveal=reveal)
+    return render_workbench(request, "case.html", context, status=status)
+
+
+@staff_page
+@require_GET
+def case_page(request: HttpRequest, number: str) -> HttpResponse:
+    return detail_response(request, number)
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if (
+        target
+        and target.startswith(reverse("workbench:queue"))
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    ):
+        return target
+    return default
+
+
+def _stale(case: Case, action: str, revision: str | None) -> str:
+    """The conflict message when the page was stale or the state no longer allows
+    `action`; "" when the service should decide."""
+    try:
+        check_transition(action, case.state)
+        if revision is not None and revision.strip().isdigit():
+            with transaction.atomic():
+                lock_case(case, revision=int(revision))
+    except Conflict as exc:
+        return str(exc.message)
+    return ""
+
+
+@staff_page
+@require_POST
+def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """One action form's post: the service is called and the page reloaded (PRG); on an
+    error the page is shown again with the message and the user's input kept."""
+    if action not in ACTIONS:
+        raise Http404
+    user: Any = request.user
+    case = staff_case_or_404(user, number)
+    form = make_form(action, case=case, user=user, data=request.POST, files=request.FILES)
+    conflict = _stale(case, action, request.POST.get(form.add_prefix("revision")))
+    if not conflict and form.is_valid():
+        spec = ACTIONS[action]
+        try:
+            message = spec.perform(request, case, form.cleaned_data)
+        except Forbidden as exc:
+            raise PermissionDenied from exc
+        except NotFound as exc:
+            raise Http404 from exc
+        except Conflict as exc:
+            conflict = str(exc.message)
+        except ApplicationError as exc:
+            form.apply_error(exc, field_map=spec.field_map)
+        else:
+            messages.success(request, message)
+            default = reverse("workbench:case", args=[number])
+            if request.POST.get("return") == "receipt":
+                default = reverse("workbench:intake_receipt", args=[number])
+            return redirect(_next_url(request, default))
+    return detail_response(
+        request,
+        number,
+        failed=(action, form),
+        conflict=conflict,
+        status=409 if conflict else 200,
+    )
+
+
+@staff_page
+@require_POST
+def id_number_reveal(request: HttpRequest, number: str) -> HttpResponse:
+    """Show the applicant's full ID number once, on this response only; every reveal is
+    recorded (`cases.case.view_id_number`)."""
+    case = staff_case_or_404(request.user, number)
+    audit_log(
+        actor=request.user,
+        action="cases.case.view_id_number",
+        target=case,
+        changes={"number": case.number},
+        request=request,
+    )
+    return detail_response(request, number, reveal=True)
+
+
+# --- files and notices ----------------------------------------------------------------------------
+
+
+def _file_response(file: Any, *, filename: str, content_type: str) -> FileResponse:
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, as_attachment=True, filename=filename)
+    response["Content-Type"] = content_type or "application/octet-stream"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _extension(content_type: str, fallback: str = ".bin") -> str:
+    if content_type == "application/ofd":
+        return ".ofd"
+    return mimetypes.guess_extension(content_type or "") or fallback
+
+
+@staff_page
+@require_GET
+def material_file(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    case = staff_case_or_404(request.user, number)
+    material = CaseMaterial.objects.filter(case=case, pk=pk).exclude(file="").first()
+    if material is None:
+        raise Http404
+    return _file_response(
+        material.file,
+        filename=f"{number}-{material.pk}{_extension(material.content_type)}",
+        content_type=material.content_type,
+    )
+
+
+@staff_page
+@require_GET
+def result_file(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    case = staff_case_or_404(request.user, number)
+    result = CaseResult.objects.filter(case=case, pk=pk).first()
+    if result is None:
+        raise Http404
+    return _file_response(
+        result.file,
+        filename=f"{number}-result-{result.pk}{_extension(result.content_type, '.pdf')}",
+        content_type=result.content_type,
+    )
+
+
+NOTICES = {
+    "receipt": ("acceptance", notices.acceptance_receipt),
+    "non-acceptance": ("non-acceptance", notices.non_acceptance_notice),
+    "decision": ("decision", notices.decision_notice),
+}
+
+
+def _pdf(request: HttpRequest, case: Case, content: bytes, kind: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{notices.filename(case, kind)}"'
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Language"] = getattr(request, "LANGUAGE_CODE", "zh-hans")
+    return response
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+@staff_page
+@require_GET
+def notice_pdf(request: HttpRequest, number: str, kind: str) -> HttpResponse:
+    if kind not in NOTICES:
+        raise Http404
+    case = staff_case_or_404(request.user, number)
+    name, build = NOTICES[kind]
+    try:
+        content = build(case, base_url=_base_url(request))
+    except Conflict as exc:
+        messages.error(request, str(exc.message))
+        return redirect("workbench:case", number)
+    return _pdf(request, case, content, name)
+
+
+@staff_page
+@require_GET
+def supplement_notice_pdf(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    case = staff_case_or_404(request.user, number)
+    supplement = SupplementRequest.objects.filter(case=case, pk=pk).first()
+    if supplement is None:
+        raise Http404
+    try:
+        content = notices.supplement_notice(case, supplement, base_url=_base_url(request))
+    except Conflict as exc:
+        messages.error(request, str(exc.message))
+        return redirect("workbench:case", number)
+    return _pdf(request, case, content, f"supplement-{supplement.pk}")

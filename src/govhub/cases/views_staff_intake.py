@@ -1,0 +1,563 @@
+"""Intake on the staff channels (受理登记), under /workbench/intake/.
+
+Who takes in what (`cases.policies`):
+- window clerks, at the hall (channel `window`) or for an application that came by post
+  (`post`): the items of the departments their window serves;
+- grassroots agents (`service_point`), for a resident, with the resident's authorisation
+  recorded and a door-to-door flag: the items of their region;
+- hotline operators (`hotline`), for a caller: any item.
+
+Step 1 chooses the item. Step 2 looks the applicant up in the population registry (and an
+enterprise in the legal-person registry) and shows the outcome. Step 3 is the application
+form (prefilled from the registry), the paper materials checked at the counter and the
+scanned files; it is submitted through `services.case_submit` with an idempotency key
+(a double click gives the same case). The receipt page prints the 收件回执 PDF and lets a
+clerk accept at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+
+from govhub.cases import policies, prefill, schema_form, selectors, services
+from govhub.cases.models import Channel
+from govhub.cases.views_staff_actions import make_form
+from govhub.cases.views_staff_common import (
+    can_take_in,
+    channel_label,
+    render_workbench,
+    staff_case_or_404,
+    staff_page,
+)
+from govhub.cases.workflow import Action
+from govhub.catalog.models import ImplementationItem, Material
+from govhub.core.errors import ApplicationError, Forbidden
+from govhub.core.validators import check_id_number, check_uscc
+from govhub.identity.forms import IdentityForm
+from govhub.organizations.models import Position
+from govhub.organizations.policies import valid_positions
+from govhub.registries.selectors import legal_entity_get, resident_verify
+
+Role = Position.Role
+ITEMS_PER_PAGE = 20
+LOOKUP_PURPOSE = "case_intake"
+FORM_PREFIX = "f_"
+
+
+# --- step 1: the item ---------------------------------------------------------------------------
+
+
+def intake_items(user: Any, query: str = "") -> Any:
+    """Active, published items `user` may take in on some staff channel."""
+    condition: Q | None = None
+    for position in valid_positions(user):
+        if position.role == Role.WINDOW_CLERK:
+            departments = {position.department_id}
+            if position.window_id is not None:
+                departments |= set(position.window.departments.values_list("pk", flat=True))
+            part = Q(department_id__in=departments, region__path__startswith=position.region.path)
+        elif position.role == Role.GRASSROOTS_AGENT:
+            codes = [code for code in position.region.path.split("/") if code]
+            part = Q(region__path__startswith=position.region.path) | Q(region__code__in=codes)
+        elif position.role == Role.HOTLINE_OPERATOR:
+            part = Q()
+        else:
+            continue
+        condition = part if condition is None else condition | part
+    if condition is None:
+        return ImplementationItem.objects.none()
+    items = ImplementationItem.objects.filter(
+        condition,
+        state=ImplementationItem.State.ACTIVE,
+        published_version__isnull=False,
+    )
+    text = query.strip()
+    if text:
+        items = items.filter(
+            Q(published_version__name__icontains=text)
+            | Q(published_version__name_en__icontains=text)
+            | Q(implementation_code__startswith=text.upper())
+            | Q(base_item__base_code__startswith=text)
+        )
+    return items.select_related("published_version", "department", "region").order_by(
+        "department__sort_order", "implementation_code"
+    )
+
+
+def intake_channels(user: Any, item: ImplementationItem) -> list[tuple[str, str]]:
+    """The staff channels on which `user` may take in `item`."""
+    channels: list[tuple[str, str]] = []
+    if policies.window_position_for(user, item) is not None:
+        channels += [
+            (Channel.WINDOW, _("窗口现场申请")),
+            (Channel.POST, _("邮寄申请（收到的邮件）")),
+        ]
+    if policies.service_point_position_for(user, item) is not None:
+        channels.append((Channel.SERVICE_POINT, _("基层服务点代办")))
+    if policies.can_file_by_hotline(user):
+        channels.append((Channel.HOTLINE, _("热线代来电人申请")))
+    return channels
+
+
+def _intake_page(user: Any) -> None:
+    if not can_take_in(user):
+        raise PermissionDenied
+
+
+@staff_page
+@require_GET
+def intake(request: HttpRequest) -> HttpResponse:
+    """Step 1: find the item."""
+    _intake_page(request.user)
+    query = (request.GET.get("q") or "").strip()[:64]
+    page = Paginator(intake_items(request.user, query), ITEMS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render_workbench(
+        request,
+        "intake_items.html",
+        {"query": query, "page_obj": page, "items": list(page.object_list)},
+        section="intake",
+    )
+
+
+# --- steps 2 and 3: the applicant and the application ----------------------------------------
+
+
+class LookupForm(IdentityForm):
+    """The applicant as the clerk reads them from the ID card (and business licence)."""
+
+    required_messages = {
+        "name": gettext_lazy("请填写申请人姓名。"),
+        "id_number": gettext_lazy("请填写申请人身份证号码。"),
+    }
+
+    channel = forms.ChoiceField(label=gettext_lazy("申请方式"), widget=forms.RadioSelect)
+    name = forms.CharField(
+        label=gettext_lazy("申请人姓名"),
+        max_length=64,
+        help_text=gettext_lazy("与居民身份证一致；为单位办理时填写经办人。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "size": "16"}),
+    )
+    id_number = forms.CharField(
+        label=gettext_lazy("居民身份证号码"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "size": "24", "class": "input--id"}
+        ),
+    )
+    uscc = forms.CharField(
+        label=gettext_lazy("统一社会信用代码"),
+        required=False,
+        max_length=32,
+        help_text=gettext_lazy("为企业或其他组织办理时填写。"),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "size": "24", "class": "input--id"}
+        ),
+    )
+
+    def __init__(self, *args: Any, channels: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["channel"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = channels
+        field.error_messages["required"] = _("请选择申请方式。")
+        if channels:
+            field.initial = channels[0][0]
+        if len(channels) == 1:
+            field.widget = forms.HiddenInput()
+
+    def clean_name(self) -> str:
+        return "".join(self.cleaned_data["name"].split())
+
+    def clean_id_number(self) -> str:
+        return check_id_number(self.cleaned_data["id_number"]).value
+
+    def clean_uscc(self) -> str:
+        value = self.cleaned_data.get("uscc") or ""
+        if not value.strip():
+            return ""
+        return check_uscc(value, allow_legacy_check=True).value
+
+
+class ApplicationForm(LookupForm):
+    """Step 3: the looked-up applicant (hidden) and what the clerk records besides the
+    application form and the materials."""
+
+    mobile = forms.CharField(
+        label=gettext_lazy("联系电话"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "size": "16"}),
+    )
+    proxy_note = forms.CharField(
+        label=gettext_lazy("代办授权说明"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": "3"}),
+    )
+    door_to_door = forms.BooleanField(label=gettext_lazy("上门代办"), required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("name", "id_number", "uscc"):
+            self.fields[name].widget = forms.HiddenInput()
+        self.fields["channel"].widget = forms.HiddenInput()
+        self.fields["idempotency_key"].initial = uuid.uuid4().hex
+        channel = self.data.get("channel") if self.is_bound else self.initial.get("channel")
+        if channel == Channel.HOTLINE:
+            self.fields["proxy_note"].label = _("来电记录")
+            self.fields["proxy_note"].help_text = _(
+                "来电时间、来电号码，以及来电人同意代为提交申请的说明。"
+            )
+        else:
+            self.fields["proxy_note"].help_text = _(
+                "委托书编号或授权方式（例如：本人到服务点签署委托书，编号……）。"
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("channel") == Channel.SERVICE_POINT
+            and not (data.get("proxy_note") or "").strip()
+        ):
+            self.add_error("proxy_note", _("请记录申请人的代办授权（委托书编号或授权方式）。"))
+        return data
+
+
+def _item_or_404(user: Any, code: str) -> tuple[ImplementationItem, list[tuple[str, str]]]:
+    item = (
+        ImplementationItem.objects.select_related("published_version", "department", "region")
+        .filter(implementation_code=code, state=ImplementationItem.State.ACTIVE)
+        .exclude(published_version=None)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    channels = intake_channels(user, item)
+    if not channels:
+        raise PermissionDenied
+    return item, channels
+
+
+def _registry_check(
+    request: HttpRequest, form: LookupForm
+) -> tuple[bool, list[str], dict[str, Any]]:
+    """Look the applicant up: (matched, messages, prefilled values with their sources)."""
+    data = form.cleaned_data
+    match = resident_verify(
+        actor=request.user,
+        name=data["name"],
+        id_number=data["id_number"],
+        purpose=LOOKUP_PURPOSE,
+        request=request,
+    )
+    if not match.matched:
+        message = {
+            "name_mismatch": _("姓名与身份证号码不一致，请核对。"),
+            "not_found": _("人口基础库中没有该身份证号码，请核对。"),
+            "inactive": _("该居民户籍状态异常（已死亡或迁出），不能以其名义申请。"),
+        }.get(match.outcome, _("身份核验未通过。"))
+        return False, [message], {}
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+
+    def fill(name: str, value: Any, source: str) -> None:
+        if name not in values and value not in (None, ""):
+            values[name] = value.isoformat() if hasattr(value, "isoformat") else value
+            sources[name] = source
+
+    if data["uscc"]:
+        entity = legal_entity_get(
+            actor=request.user, uscc=data["uscc"], purpose=LOOKUP_PURPOSE, request=request
+        )
+        if entity is None or entity.status != entity.Status.ACTIVE:
+            return (
+                False,
+                [_("法人基础库中没有处于存续状态的该统一社会信用代码，请核对。")],
+                {},
+            )
+        for name, attribute in prefill.LEGAL_PERSON_FIELDS.items():
+            fill(name, getattr(entity, attribute), prefill.SOURCE_LEGAL_PERSON)
+    resident = match.resident
+    for name in prefill.ACCOUNT_NAME_FIELDS:
+        fill(name, data["name"], prefill.SOURCE_POPULATION)
+    for name in prefill.ACCOUNT_ID_FIELDS:
+        fill(name, data["id_number"], prefill.SOURCE_POPULATION)
+    if resident is not None and not data["uscc"]:
+        for name, attribute in prefill.POPULATION_FIELDS.items():
+            fill(name, getattr(resident, attribute), prefill.SOURCE_POPULATION)
+    return True, [], {"values": values, "sources": sources}
+
+
+def _material_rows(
+    item: ImplementationItem, posted: Any, errors: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    version = item.published_version
+    assert version is not None
+    rows = []
+    for material in version.materials.all():
+        rows.append(
+            {
+                "material": material,
+                "paper_name": f"paper_{material.pk}",
+                "file_name": f"file_{material.pk}",
+                "paper_checked": bool(posted and posted.get(f"paper_{material.pk}")),
+                "government": material.source == Material.Source.GOVERNMENT,
+                "errors": errors.get(str(material.pk), []),
+            }
+        )
+    return rows
+
+
+def _context(
+    item: ImplementationItem,
+    channels: list[tuple[str, str]],
+    **extra: Any,
+) -> dict[str, Any]:
+    return {"item": item, "version": item.published_version, "channels": channels, **extra}
+
+
+def _application_page(
+    request: HttpRequest,
+    item: ImplementationItem,
+    channels: list[tuple[str, str]],
+    *,
+    form: ApplicationForm,
+    form_data: dict[str, Any],
+    sources: dict[str, str],
+    form_errors: dict[str, list[str]] | None = None,
+    material_errors: dict[str, list[str]] | None = None,
+    registry_ok: list[str] | None = None,
+    files_dropped: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    version = item.published_version
+    assert version is not None
+    channel = form["channel"].value() or ""
+    return render_workbench(
+        request,
+        "intake_form.html",
+        _context(
+            item,
+            channels,
+            step=3,
+            form=form,
+            channel=channel,
+            channel_name=channel_label(channel),
+            schema_form=schema_form.schema_form(
+                version.form_schema or {},
+                data=form_data,
+                errors=form_errors or {},
+                prefill_sources=sources,
+                prefix=FORM_PREFIX,
+                autocomplete=False,
+            )
+            if version.form_schema
+            else None,
+            materials=_material_rows(
+                item, request.POST if request.method == "POST" else None, material_errors or {}
+            ),
+            registry_ok=registry_ok or [],
+            files_dropped=files_dropped,
+            has_material_errors=bool(material_errors),
+            applicant_name=form["name"].value(),
+            applicant_uscc=form["uscc"].value(),
+        ),
+        section="intake",
+        status=status,
+    )
+
+
+@staff_page
+@sensitive_post_parameters("id_number")
+@require_http_methods(["GET", "POST"])
+def intake_item(request: HttpRequest, code: str) -> HttpResponse:
+    """Steps 2 (look the applicant up) and 3 (the application)."""
+    user: Any = request.user
+    _intake_page(user)
+    item, channels = _item_or_404(user, code)
+    step = request.POST.get("step") if request.method == "POST" else None
+    if step == "submit":
+        return _submit(request, item, channels)
+    lookup = LookupForm(request.POST if step == "lookup" else None, channels=channels)
+    if step == "lookup" and lookup.is_valid():
+        matched, problems, found = _registry_check(request, lookup)
+        if matched:
+            form = ApplicationForm(initial=lookup.cleaned_data, channels=channels)
+            return _application_page(
+                request,
+                item,
+                channels,
+                form=form,
+                form_data=found["values"],
+                sources=found["sources"],
+                registry_ok=_registry_ok_messages(lookup.cleaned_data),
+            )
+        return render_workbench(
+            request,
+            "intake_form.html",
+            _context(item, channels, step=2, lookup=lookup, registry_problems=problems),
+            section="intake",
+        )
+    return render_workbench(
+        request,
+        "intake_form.html",
+        _context(item, channels, step=2, lookup=lookup),
+        section="intake",
+    )
+
+
+def _registry_ok_messages(data: dict[str, Any]) -> list[str]:
+    messages_ = [_("人口基础库核验通过：姓名与身份证号码一致，户籍状态正常。")]
+    if data.get("uscc"):
+        messages_.append(_("法人基础库核验通过：该单位处于存续状态。"))
+    return messages_
+
+
+def _split_errors(
+    exc: ApplicationError,
+) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]], list[str]]:
+    """A service's field errors, sorted: (application form, materials, other fields, rest)."""
+    form_errors: dict[str, list[str]] = {}
+    material_errors: dict[str, list[str]] = {}
+    other: dict[str, list[str]] = {}
+    for key, messages_ in (exc.fields or {}).items():
+        texts = [str(m) for m in messages_]
+        if key.startswith("form."):
+            form_errors[key.removeprefix("form.")] = texts
+        elif key.startswith("material."):
+            material_errors[key.removeprefix("material.")] = texts
+        else:
+            other[key.removeprefix("applicant.")] = texts
+    top = [] if exc.fields else [str(exc.message)]
+    return form_errors, material_errors, other, top
+
+
+def _submit(
+    request: HttpRequest, item: ImplementationItem, channels: list[tuple[str, str]]
+) -> HttpResponse:
+    version = item.published_version
+    assert version is not None
+    form = ApplicationForm(request.POST, channels=channels)
+    form_data = (
+        schema_form.parse_submission(version.form_schema, request.POST, prefix=FORM_PREFIX)
+        if version.form_schema
+        else {}
+    )
+    chosen_files = {
+        material.pk: request.FILES[f"file_{material.pk}"]
+        for material in version.materials.all()
+        if f"file_{material.pk}" in request.FILES
+    }
+    paper = [
+        material.pk
+        for material in version.materials.all()
+        if request.POST.get(f"paper_{material.pk}")
+    ]
+    if not form.is_valid():
+        if {"name", "id_number", "uscc"} & set(form.errors):
+            # The looked-up applicant did not come back intact: look them up again.
+            lookup = LookupForm(request.POST, channels=channels)
+            lookup.is_valid()
+            return render_workbench(
+                request,
+                "intake_form.html",
+                _context(item, channels, step=2, lookup=lookup),
+                section="intake",
+            )
+        return _application_page(
+            request,
+            item,
+            channels,
+            form=form,
+            form_data=form_data,
+            sources={},
+            files_dropped=bool(chosen_files),
+        )
+    data = form.cleaned_data
+    try:
+        case = services.case_submit(
+            actor=request.user,
+            channel=data["channel"],
+            item=item,
+            form_data=form_data,
+            files=chosen_files,
+            idempotency_key=data["idempotency_key"],
+            applicant=services.ApplicantData(
+                name=data["name"],
+                id_number=data["id_number"],
+                mobile=data["mobile"],
+                uscc=data["uscc"],
+            ),
+            paper_material_ids=paper,
+            door_to_door=data["door_to_door"] and data["channel"] == Channel.SERVICE_POINT,
+            proxy_note=data["proxy_note"]
+            if data["channel"] in (Channel.SERVICE_POINT, Channel.HOTLINE)
+            else "",
+            request=request,
+        )
+    except Forbidden as exc:
+        raise PermissionDenied from exc
+    except ApplicationError as exc:
+        form_errors, material_errors, other, top = _split_errors(exc)
+        for name, texts in other.items():
+            visible = name in ("mobile", "proxy_note", "door_to_door")
+            for text in texts:
+                form.add_error(name if visible else None, text)
+        for text in top:
+            form.add_error(None, text)
+        return _application_page(
+            request,
+            item,
+            channels,
+            form=form,
+            form_data=form_data,
+            sources={},
+            form_errors=form_errors,
+            material_errors=material_errors,
+            files_dropped=bool(chosen_files),
+        )
+    return redirect("workbench:intake_receipt", case.number)
+
+
+# --- the receipt ---------------------------------------------------------------------------------
+
+
+@staff_page
+@require_GET
+def intake_receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """After intake: print the receipt, and accept at once when the clerk may."""
+    user: Any = request.user
+    case = staff_case_or_404(user, number)
+    actions = selectors.available_actions(user, case, viewer="staff")
+    accept_form = (
+        make_form(Action.ACCEPT, case=case, user=user) if Action.ACCEPT in actions else None
+    )
+    return render_workbench(
+        request,
+        "intake_receipt.html",
+        {
+            "case": case,
+            "channel": channel_label(case.channel),
+            "materials": list(
+                case.materials.filter(is_current=True).select_related("material").order_by("id")
+            ),
+            "accept_form": accept_form,
+            "accepted": case.accepted_on is not None,
+        },
+        section="intake",
+    )
