@@ -50,7 +50,7 @@ def _add_routers() -> None:
 
     api.add_router("/organizations/", organizations_router)
     api.add_router("/catalog/", catalog_router)
-    api.add_router("/cases/", cases_router)
+    api.add_router("/cases", cases_router)
     api.add_router("/identity/", identity_router)
     api.add_router("/notifications/", notifications_router)
 

@@ -89,7 +89,6 @@ from govhub.cases.models import (
     SpecialProcedure,
     SupplementRequest,
 )
-from govhub.cases.services_intake import APPLICANT_CHANNELS
 from govhub.cases.workflow import Action, Decision, State
 from govhub.catalog.models import ImplementationItem, Material
 from govhub.core.audit import audit_log, client_ip
@@ -356,7 +355,7 @@ def caller_of(request: HttpRequest) -> Caller:
 def _visible(caller: Caller, *, number: str | None = None, case_id: int | None = None) -> Case:
     """The case, if the caller may see it (404 otherwise, as for a case that does not
     exist)."""
-    case, _viewer = selectors._visible_case(
+    case, _viewer = selectors.case_visible(
         caller.user, case_id=case_id, number=number, acting_for=caller.acting_for
     )
     return case
@@ -513,15 +512,9 @@ def _material_url(request: HttpRequest, case: Case, held: CaseMaterial) -> str |
 
 
 def applicant_may_see(case: Case, held: CaseMaterial, user: Any) -> bool:
-    """Applicants see the materials of the item and the extra files they (or, online, the
-    account that submitted) uploaded; staff attachments (inspection records, expert
-    reports) are internal."""
-    if held.material_id is not None:
-        return True
-    uploader = held.uploaded_by_id
-    if uploader is not None and uploader in (case.applicant_id, getattr(user, "pk", None)):
-        return True
-    return case.channel in APPLICANT_CHANNELS and uploader == case.submitted_by_id
+    """Applicants see every material but staff attachments (inspection records, expert
+    reports), which are internal."""
+    return not held.is_internal
 
 
 def _step(step: CaseStep, *, staff_view: bool) -> dict[str, Any]:
@@ -1315,7 +1308,7 @@ def material_file(request: HttpRequest, number: str, material_id: int) -> Any:
 @guarded(write=False)
 def result_file(request: HttpRequest, number: str, result_id: int) -> Any:
     caller = caller_of(request)
-    case, viewer = selectors._visible_case(
+    case, viewer = selectors.case_visible(
         caller.user, case_id=None, number=number, acting_for=caller.acting_for
     )
     result = CaseResult.objects.filter(case=case, pk=result_id).select_related("case").first()

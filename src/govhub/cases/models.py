@@ -328,6 +328,9 @@ class CaseMaterial(models.Model):
     source_reference = models.CharField(_("来源记录"), max_length=200, blank=True)
     supplement_round = models.PositiveSmallIntegerField(_("补正轮次"), default=0)
     is_current = models.BooleanField(_("当前有效"), default=True)
+    # Staff attachments (an inspection record, an expert's report) are not shown to the
+    # applicant.
+    is_internal = models.BooleanField(_("内部材料"), default=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("提交人"),

@@ -9,8 +9,8 @@ Nobody else sees a case, and a system administrator is no exception (separation 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -262,7 +262,7 @@ class CaseDetail:
     actions: list[str]
 
 
-def _visible_case(
+def case_visible(
     actor: Any, *, case_id: int | None, number: str | None, acting_for: Enterprise | None
 ) -> tuple[Case, str]:
     base = Case.objects.select_related(
@@ -373,13 +373,16 @@ def case_detail(
     acting_for: Enterprise | None = None,
 ) -> CaseDetail:
     """Everything a case screen needs, in a fixed number of queries."""
-    case, viewer = _visible_case(actor, case_id=case_id, number=number, acting_for=acting_for)
+    case, viewer = case_visible(actor, case_id=case_id, number=number, acting_for=acting_for)
     steps = list(
         case.steps.select_related("department", "assignee", "acted_by").order_by("position", "id")
     )
     # `available_actions` reads `case.steps.all()`: serve it from what was just loaded.
     case._prefetched_objects_cache = {"steps": steps}  # type: ignore[attr-defined]
-    held = list(case.materials.filter(is_current=True).select_related("material").order_by("id"))
+    held_qs = case.materials.filter(is_current=True).select_related("material").order_by("id")
+    if viewer == "applicant":
+        held_qs = held_qs.filter(is_internal=False)  # staff attachments stay internal
+    held = list(held_qs)
     rows: list[MaterialRow] = []
     by_material: dict[int, MaterialRow] = {}
     for material in case.version.materials.all():

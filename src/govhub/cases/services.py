@@ -2,6 +2,7 @@
 assignment (`services_handling`), review and decision (`services_review`), results
 (`services_results`). Views, the API and tasks call these, never the models directly."""
 
+from govhub.cases.intake_support import ApplicantData, missing_materials
 from govhub.cases.services_handling import (
     case_accept,
     case_assign,
@@ -10,14 +11,12 @@ from govhub.cases.services_handling import (
     case_request_supplement,
 )
 from govhub.cases.services_intake import (
-    ApplicantData,
     case_draft_save,
     case_material_upload,
     case_resubmit,
     case_result_downloaded,
     case_submit,
     case_withdraw,
-    missing_materials,
 )
 from govhub.cases.services_results import (
     case_attach,

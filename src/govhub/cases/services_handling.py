@@ -144,7 +144,7 @@ def case_accept(
     check_transition(Action.ACCEPT, case.state)
     if not policies.can_handle_intake(actor, case):
         raise Forbidden()
-    from govhub.cases.services_intake import missing_materials
+    from govhub.cases.intake_support import missing_materials
 
     missing = missing_materials(case)
     if missing:
@@ -292,9 +292,11 @@ def _can_work(actor: Any, case: Case) -> bool:
 
 @audit_denials("cases.case.claim", target_keywords=("case",))
 @transaction.atomic
-def case_claim(*, actor: Any, case: Case, request: HttpRequest | None = None) -> Case:
+def case_claim(
+    *, actor: Any, case: Case, revision: int | None = None, request: HttpRequest | None = None
+) -> Case:
     """Take the case (or the current step) into one's own queue."""
-    case = lock_case(case)
+    case = lock_case(case, revision=revision)
     check_transition(Action.CLAIM, case.state)
     if not _can_work(actor, case):
         raise Forbidden()
@@ -332,11 +334,16 @@ def _my_open_step(actor: Any, case: Case) -> CaseStep | None:
 @audit_denials("cases.case.assign", target_keywords=("case",))
 @transaction.atomic
 def case_assign(
-    *, actor: Any, case: Case, assignee: Any, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    case: Case,
+    assignee: Any,
+    revision: int | None = None,
+    request: HttpRequest | None = None,
 ) -> Case:
     """An approver or department administrator hands the case to a colleague who holds the
     role its current step needs."""
-    case = lock_case(case)
+    case = lock_case(case, revision=revision)
     check_transition(Action.ASSIGN, case.state)
     if not policies.can_assign(actor, case):
         raise Forbidden()

@@ -8,7 +8,6 @@ person or an enterprise they have looked up (window, post, hotline, service poin
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -17,8 +16,24 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govhub.cases import policies, prefill, schema_form, uploads
-from govhub.cases.models import ApplicantKind, Case, CaseMaterial, CaseResult, Channel
+from govhub.cases import policies, prefill
+from govhub.cases.intake_support import (
+    STAFF_CHANNELS,
+    ApplicantData,
+    applicable_version,
+    authorise_channel,
+    check_form,
+    copy_limits,
+    fill_applicant_for,
+    fill_applicant_self,
+    record_paper,
+    replace_form,
+    require_materials,
+    store_files,
+    store_one,
+    take_from_source,
+)
+from govhub.cases.models import Case, CaseMaterial, CaseResult, Channel
 from govhub.cases.service_support import (
     OPEN_FOR_APPLICANT,
     applicant_label,
@@ -30,267 +45,10 @@ from govhub.cases.service_support import (
     today,
 )
 from govhub.cases.workflow import Action, State, check_transition
-from govhub.catalog.models import ImplementationItem, ItemVersion, Material
+from govhub.catalog.models import ImplementationItem, Material
 from govhub.core.audit import audit_denials, audit_log
 from govhub.core.errors import Conflict, Forbidden, InvalidInput
 from govhub.identity.models import Enterprise, User
-from govhub.identity.services_accounts import id_number_hash
-from govhub.registries.selectors import legal_entity_get, resident_verify
-
-APPLICANT_CHANNELS = frozenset({Channel.WEB, Channel.MOBILE, Channel.KIOSK})
-STAFF_CHANNELS = frozenset({Channel.WINDOW, Channel.POST, Channel.HOTLINE, Channel.SERVICE_POINT})
-
-
-@dataclass(frozen=True, kw_only=True)
-class ApplicantData:
-    """The applicant as a clerk, agent or operator enters them. For an enterprise, `uscc`
-    names it and `name`/`id_number` are the person handling it (经办人)."""
-
-    name: str
-    id_number: str
-    mobile: str = ""
-    uscc: str = ""
-
-
-# --- helpers -------------------------------------------------------------------------------
-
-
-def _applicable_version(item: ImplementationItem, channel: str) -> ItemVersion:
-    version = item.published_version
-    if version is None or item.state != ImplementationItem.State.ACTIVE:
-        raise InvalidInput(_("该事项当前不可申请（未发布或已取消）。"), code="item_unavailable")
-    if channel in APPLICANT_CHANNELS and (
-        "online" not in (version.handling_forms or []) or not version.form_schema
-    ):
-        raise InvalidInput(_("该事项不支持网上申请，请到办理地点办理。"), code="item_not_online")
-    return version
-
-
-def _check_form(version: ItemVersion, form_data: Mapping[str, Any]) -> None:
-    if not version.form_schema:
-        return
-    errors = schema_form.validate_submission(version.form_schema, dict(form_data))
-    if errors:
-        count = sum(len(messages) for messages in errors.values())
-        raise InvalidInput(
-            _("申请表有 %(count)s 处需要修改，请按提示更正。") % {"count": count},
-            fields={f"form.{name}": messages for name, messages in errors.items()},
-        )
-
-
-def _fill_applicant_self(case: Case, actor: User, acting_for: Enterprise | None) -> None:
-    if not getattr(actor, "is_real_name_verified", False) and not actor.real_name_verified_at:
-        raise Forbidden(_("请先完成实名认证再申请办理事项。"), code="real_name_required")
-    case.applicant = actor
-    case.applicant_name = actor.full_name
-    case.applicant_id_number = actor.id_number
-    case.applicant_id_hash = actor.id_number_hash or ""
-    case.applicant_mobile = actor.mobile
-    if acting_for is not None:
-        if not policies.can_apply_for_enterprise(actor, acting_for):
-            raise Forbidden(_("您没有代表该单位申请办理事项的授权。"), code="no_apply_scope")
-        case.applicant_kind = ApplicantKind.ENTERPRISE
-        case.enterprise = acting_for
-        case.enterprise_uscc = acting_for.uscc
-        case.enterprise_name = acting_for.name
-    else:
-        case.applicant_kind = ApplicantKind.PERSON
-
-
-def _fill_applicant_for(
-    case: Case, actor: Any, applicant: ApplicantData, request: HttpRequest | None
-) -> User | None:
-    """A staff channel: check the person (and enterprise) against the registries and link
-    the person's account when they have one. Returns that account."""
-    name = require_text(applicant.name, field="applicant.name", message=_("请填写申请人姓名。"))
-    number = require_text(
-        applicant.id_number, field="applicant.id_number", message=_("请填写申请人身份证号码。")
-    ).upper()
-    match = resident_verify(
-        actor=actor, name=name, id_number=number, purpose="case_intake", request=request
-    )
-    if not match.matched:
-        message = {
-            "name_mismatch": _("姓名与身份证号码不一致，请核对。"),
-            "not_found": _("人口基础库中没有该身份证号码，请核对。"),
-            "inactive": _("该居民户籍状态异常（已死亡或迁出），不能以其名义申请。"),
-        }.get(match.outcome, _("身份核验未通过。"))
-        raise InvalidInput(message, fields={"applicant.id_number": [message]})
-    account = User.objects.filter(
-        id_number_hash=id_number_hash(number), real_name_verified_at__isnull=False
-    ).first()
-    case.applicant = account
-    case.applicant_name = name
-    case.applicant_id_number = number
-    case.applicant_id_hash = id_number_hash(number)
-    case.applicant_mobile = applicant.mobile or (account.mobile if account else "")
-    if applicant.uscc:
-        entity = legal_entity_get(
-            actor=actor, uscc=applicant.uscc, purpose="case_intake", request=request
-        )
-        if entity is None or entity.status != entity.Status.ACTIVE:
-            message = _("法人基础库中没有处于存续状态的该统一社会信用代码，请核对。")
-            raise InvalidInput(message, fields={"applicant.uscc": [message]})
-        case.applicant_kind = ApplicantKind.ENTERPRISE
-        case.enterprise_uscc = entity.uscc
-        case.enterprise_name = entity.name
-        case.enterprise = Enterprise.objects.filter(uscc=entity.uscc).first()
-    else:
-        case.applicant_kind = ApplicantKind.PERSON
-    return account
-
-
-def _authorise_channel(case: Case, actor: Any, channel: str, item: ImplementationItem) -> None:
-    if channel in (Channel.WINDOW, Channel.POST):
-        position = policies.window_position_for(actor, item)
-        if position is None:
-            raise Forbidden(_("您不是受理该事项的窗口人员。"), code="not_window_clerk")
-        case.window = position.window
-    elif channel == Channel.SERVICE_POINT:
-        position = policies.service_point_position_for(actor, item)
-        if position is None:
-            raise Forbidden(_("您不是该区域的基层代办员。"), code="not_grassroots_agent")
-        case.service_point = position.service_point
-    elif channel == Channel.HOTLINE and not policies.can_file_by_hotline(actor):
-        raise Forbidden(_("您不是热线坐席，不能代来电人提交申请。"), code="not_hotline")
-
-
-def _store_files(
-    case: Case, files: Mapping[int, UploadedFile], *, actor: Any, supplement_round: int = 0
-) -> list[CaseMaterial]:
-    materials = {m.pk: m for m in case.version.materials.all()}
-    stored = []
-    for material_id, upload in files.items():
-        material = materials.get(int(material_id))
-        if material is None:
-            message = _("申请材料不属于该事项。")
-            raise InvalidInput(message, fields={f"material.{material_id}": [message]})
-        stored.append(
-            _store_one(case, upload, material=material, actor=actor, round=supplement_round)
-        )
-    return stored
-
-
-def _store_one(
-    case: Case,
-    upload: UploadedFile,
-    *,
-    material: Material | None,
-    actor: Any,
-    round: int = 0,
-    name: str = "",
-) -> CaseMaterial:
-    label = name or (material.display_name if material else upload.name or "")
-    field = f"material.{material.pk}" if material else "file"
-    info = uploads.inspect_upload(upload, label=label, field=field)
-    storage_name = uploads.store_upload(upload, info, prefix="cases")
-    if material is not None:
-        CaseMaterial.objects.filter(case=case, material=material, is_current=True).update(
-            is_current=False
-        )
-    return CaseMaterial.objects.create(
-        case=case,
-        material=material,
-        name=label[:200],
-        source=CaseMaterial.Source.UPLOAD,
-        file=storage_name,
-        original_name=(upload.name or "")[:200],
-        content_type=info.content_type,
-        size=info.size,
-        sha256=info.sha256,
-        supplement_round=round,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-
-
-def _take_from_source(case: Case, account: User | None) -> None:
-    """Materials the government itself holds for this applicant are not asked for again."""
-    if account is None and case.enterprise is None:
-        return
-    held = prefill.government_held_materials(case.version, user=account, enterprise=case.enterprise)
-    present = set(
-        case.materials.filter(is_current=True, material__isnull=False).values_list(
-            "material_id", flat=True
-        )
-    )
-    names = {m.pk: m.display_name for m in case.version.materials.all()}
-    CaseMaterial.objects.bulk_create(
-        CaseMaterial(
-            case=case,
-            material_id=material_id,
-            name=names.get(material_id, "")[:200],
-            source=CaseMaterial.Source.GOVERNMENT,
-            source_reference=reference[:200],
-        )
-        for material_id, reference in held.items()
-        if material_id not in present and material_id in names
-    )
-
-
-def _record_paper(case: Case, material_ids: Iterable[int], actor: Any) -> None:
-    materials = {m.pk: m for m in case.version.materials.all()}
-    for material_id in material_ids:
-        material = materials.get(int(material_id))
-        if material is None:
-            message = _("申请材料不属于该事项。")
-            raise InvalidInput(message, fields={f"material.{material_id}": [message]})
-        CaseMaterial.objects.filter(case=case, material=material, is_current=True).update(
-            is_current=False
-        )
-        CaseMaterial.objects.create(
-            case=case,
-            material=material,
-            name=material.display_name[:200],
-            source=CaseMaterial.Source.PAPER,
-            uploaded_by=actor,
-        )
-
-
-def missing_materials(case: Case) -> list[Material]:
-    present = set(
-        case.materials.filter(is_current=True, material__isnull=False).values_list(
-            "material_id", flat=True
-        )
-    )
-    return [m for m in case.version.materials.all() if m.required and m.pk not in present]
-
-
-def _require_materials(case: Case) -> None:
-    missing = missing_materials(case)
-    if missing:
-        names = _("、").join(m.display_name for m in missing)
-        raise InvalidInput(
-            _("缺少必需的申请材料：%(names)s。") % {"names": names},
-            code="materials_missing",
-            fields={
-                f"material.{m.pk}": [_("请提交“%(name)s”。") % {"name": m.display_name}]
-                for m in missing
-            },
-        )
-
-
-def _replace_form(case: Case, form_data: Mapping[str, Any]) -> None:
-    """New form values; a prefilled value the applicant changed no longer claims its source."""
-    new = dict(form_data)
-    case.prefill_sources = {
-        name: source
-        for name, source in (case.prefill_sources or {}).items()
-        if name in new and new[name] == case.form_data.get(name)
-    }
-    case.form_data = new
-
-
-def _copy_limits(case: Case, version: ItemVersion) -> None:
-    case.version = version
-    case.title = version.name
-    case.case_kind = version.case_kind
-    case.promised_limit_value = version.promised_limit_value
-    case.promised_limit_unit = version.promised_limit_unit or ""
-    case.legal_limit_value = version.legal_limit_value
-    case.legal_limit_unit = version.legal_limit_unit or ""
-    if version.case_kind == ItemVersion.CaseKind.IMMEDIATE:
-        case.promised_limit_unit = case.promised_limit_unit or "immediate"
-
 
 # --- services -----------------------------------------------------------------------------
 
@@ -316,12 +74,12 @@ def case_draft_save(
         if not policies.can_change_as_applicant(actor, case, acting_for=acting_for):
             raise Forbidden()
         if form_data is not None:
-            _replace_form(case, form_data)
+            replace_form(case, form_data)
         case.save(update_fields=["form_data", "prefill_sources", "updated_at"])
         return case
     if item is None:
         raise InvalidInput(_("请选择要申请的事项。"), fields={"item": [_("请选择要申请的事项。")]})
-    version = _applicable_version(item, channel)
+    version = applicable_version(item, channel)
     case = Case(
         item=item,
         department_id=item.department_id,
@@ -331,8 +89,8 @@ def case_draft_save(
         submitted_by=actor,
         form_data=dict(form_data or {}),
     )
-    _copy_limits(case, version)
-    _fill_applicant_self(case, actor, acting_for)
+    copy_limits(case, version)
+    fill_applicant_self(case, actor, acting_for)
     if not form_data and version.form_schema:
         filled = prefill.prefill_for(version.form_schema, user=actor, enterprise=acting_for)
         case.form_data = dict(filled.values)
@@ -365,7 +123,7 @@ def case_material_upload(
         message = _("申请材料不属于该事项。")
         raise InvalidInput(message, fields={"material": [message]})
     round_ = case.supplements.count() if case.state == State.SUPPLEMENT_REQUESTED else 0
-    return _store_one(case, file, material=material, actor=actor, round=round_, name=name)
+    return store_one(case, file, material=material, actor=actor, round=round_, name=name)
 
 
 @transaction.atomic
@@ -481,7 +239,7 @@ def _submit(
             raise Forbidden()
         item = case.item
         if form_data is not None:
-            _replace_form(case, form_data)
+            replace_form(case, form_data)
     else:
         if item is None:
             raise InvalidInput(
@@ -495,8 +253,8 @@ def _submit(
             form_data=dict(form_data or {}),
             submitted_by=actor,
         )
-    version = _applicable_version(item, channel)
-    _copy_limits(case, version)  # a draft is re-pinned to the version in force now
+    version = applicable_version(item, channel)
+    copy_limits(case, version)  # a draft is re-pinned to the version in force now
     case.channel = channel
     account: User | None
     if staff_channel:
@@ -504,8 +262,8 @@ def _submit(
             raise InvalidInput(
                 _("请填写申请人信息。"), fields={"applicant.name": [_("请填写申请人信息。")]}
             )
-        _authorise_channel(case, actor, channel, item)
-        account = _fill_applicant_for(case, actor, applicant, request)
+        authorise_channel(case, actor, channel, item)
+        account = fill_applicant_for(case, actor, applicant, request)
         if channel == Channel.SERVICE_POINT:
             case.proxy_note = require_text(
                 proxy_note,
@@ -516,18 +274,18 @@ def _submit(
         elif channel == Channel.HOTLINE:
             case.proxy_note = (proxy_note or "").strip()
     else:
-        _fill_applicant_self(case, actor, acting_for)
+        fill_applicant_self(case, actor, acting_for)
         account = actor
-    _check_form(version, case.form_data)
+    check_form(version, case.form_data)
     case.save()
     if files:
-        _store_files(case, files, actor=actor)
+        store_files(case, files, actor=actor)
     if paper_material_ids:
         if not staff_channel:
             raise Forbidden(_("只有工作人员可以登记核验过的纸质材料。"))
-        _record_paper(case, paper_material_ids, actor)
-    _take_from_source(case, account)
-    _require_materials(case)
+        record_paper(case, paper_material_ids, actor)
+    take_from_source(case, account)
+    require_materials(case)
     case.state = State.SUBMITTED
     case.number = next_case_number(region_code=item.region.code, day=today())
     case.submitted_at = timezone.now()
@@ -557,11 +315,12 @@ def case_resubmit(
     form_data: Mapping[str, Any] | None = None,
     acting_for: Enterprise | None = None,
     channel: str = Channel.WEB,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """Send the supplemented case back: every material the request listed must have been
     provided again in this round (now, or uploaded beforehand)."""
-    case = lock_case(case)
+    case = lock_case(case, revision=revision)
     check_transition(Action.RESUBMIT, case.state)
     staff = policies.can_handle_intake(actor, case)
     if not staff and not policies.can_change_as_applicant(actor, case, acting_for=acting_for):
@@ -569,10 +328,10 @@ def case_resubmit(
     supplement = case.supplements.filter(resolved_at__isnull=True).order_by("-requested_at").first()
     round_ = case.supplements.count()
     if files:
-        _store_files(case, files, actor=actor, supplement_round=round_)
+        store_files(case, files, actor=actor, supplement_round=round_)
     if form_data is not None:
         case.form_data = dict(form_data)
-        _check_form(case.version, case.form_data)
+        check_form(case.version, case.form_data)
     if supplement is not None:
         fresh = set(
             case.materials.filter(
@@ -592,7 +351,7 @@ def case_resubmit(
             )
         supplement.resolved_at = timezone.now()
         supplement.save(update_fields=["resolved_at"])
-    _require_materials(case)
+    require_materials(case)
     from_state = case.state
     accepted = case.accepted_on is not None
     case.state = State.UNDER_REVIEW if accepted else State.SUBMITTED
@@ -621,10 +380,11 @@ def case_withdraw(
     reason: str,
     acting_for: Enterprise | None = None,
     channel: str = Channel.WEB,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """The applicant withdraws the application before a decision."""
-    case = lock_case(case)
+    case = lock_case(case, revision=revision)
     check_transition(Action.WITHDRAW, case.state)
     if not policies.can_change_as_applicant(actor, case, acting_for=acting_for):
         raise Forbidden()

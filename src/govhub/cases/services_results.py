@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govhub.cases import policies, uploads
+from govhub.cases.intake_support import store_one
 from govhub.cases.models import (
     Case,
     CaseMaterial,
@@ -24,7 +25,6 @@ from govhub.cases.service_support import (
     record,
     require_text,
 )
-from govhub.cases.services_intake import _store_one
 from govhub.cases.workflow import Action, State, check_transition
 from govhub.core.audit import audit_denials
 from govhub.core.errors import Forbidden, InvalidInput
@@ -46,10 +46,11 @@ def case_issue(
     file: UploadedFile | None = None,
     name: str = "",
     base_url: str = "",
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> CaseResult:
     """Issue the result: an uploaded document, or the decision notice generated here."""
-    case = lock_case(case)
+    case = lock_case(case, revision=revision)
     check_transition(Action.ISSUE, case.state)
     if not policies.can_issue(actor, case):
         raise Forbidden()
@@ -104,11 +105,12 @@ def case_deliver(
     method: str,
     address: str = "",
     tracking_number: str = "",
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """Deliver the result. Collection at the window and electronic delivery complete the
     case at once; a posted result completes when its receipt is confirmed."""
-    case = lock_case(case)
+    case = lock_case(case, revision=revision)
     check_transition(Action.DELIVER, case.state)
     if not policies.can_issue(actor, case):
         raise Forbidden()
@@ -155,9 +157,11 @@ def _complete(case: Case, *, actor: Any, request: HttpRequest | None) -> None:
 
 @audit_denials("cases.case.complete", target_keywords=("case",))
 @transaction.atomic
-def case_complete(*, actor: Any, case: Case, request: HttpRequest | None = None) -> Case:
+def case_complete(
+    *, actor: Any, case: Case, revision: int | None = None, request: HttpRequest | None = None
+) -> Case:
     """Confirm that a posted result was received: the case is completed (办结)."""
-    case = lock_case(case)
+    case = lock_case(case, revision=revision)
     check_transition(Action.COMPLETE, case.state)
     if not policies.can_issue(actor, case):
         raise Forbidden()
@@ -168,11 +172,16 @@ def case_complete(*, actor: Any, case: Case, request: HttpRequest | None = None)
 @audit_denials("cases.case.terminate", target_keywords=("case",))
 @transaction.atomic
 def case_terminate(
-    *, actor: Any, case: Case, reason: str, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    case: Case,
+    reason: str,
+    revision: int | None = None,
+    request: HttpRequest | None = None,
 ) -> Case:
     """The department ends the procedure (终止), e.g. the applicant died or the entity was
     dissolved, with the reason on record."""
-    case = lock_case(case)
+    case = lock_case(case, revision=revision)
     check_transition(Action.TERMINATE, case.state)
     if not policies.can_terminate(actor, case):
         raise Forbidden()
@@ -199,15 +208,23 @@ def case_terminate(
 @audit_denials("cases.case.attach", target_keywords=("case",))
 @transaction.atomic
 def case_attach(
-    *, actor: Any, case: Case, file: UploadedFile, name: str, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    case: Case,
+    file: UploadedFile,
+    name: str,
+    revision: int | None = None,
+    request: HttpRequest | None = None,
 ) -> CaseMaterial:
     """Staff add a document to the case (an inspection record, an expert's report)."""
-    case = lock_case(case)
+    case = lock_case(case, revision=revision)
     check_transition(Action.ATTACH, case.state)
     if not (policies.can_run_procedures(actor, case) or policies.can_handle_intake(actor, case)):
         raise Forbidden()
     title = require_text(name, field="name", message=_("请填写附件名称。"))
-    material = _store_one(case, file, material=None, actor=actor, name=title)
+    material = store_one(case, file, material=None, actor=actor, name=title)
+    material.is_internal = True
+    material.save(update_fields=["is_internal"])
     record(
         case=case,
         action=Action.ATTACH,

@@ -49,11 +49,12 @@ def case_review(
     step: CaseStep | int,
     outcome: str,
     opinion: str,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """Finish a review step with an opinion. When every step at this position (a joint
     review has several) is finished, the next position starts."""
-    case = lock_case(case)
+    case = lock_case(case, revision=revision)
     check_transition(Action.REVIEW, case.state)
     step_id = step.pk if isinstance(step, CaseStep) else step
     current = CaseStep.objects.select_for_update().filter(pk=step_id, case=case).first()
@@ -176,10 +177,11 @@ def case_special_start(
     reason: str,
     limit_value: int | None,
     limit_unit: str = clock.WORKING,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> SpecialProcedure:
     """Start a hearing, expert review, inspection…: the case's clock stops until it ends."""
-    case = lock_case(case)
+    case = lock_case(case, revision=revision)
     check_transition(Action.START_SPECIAL, case.state)
     if not policies.can_run_procedures(actor, case):
         raise Forbidden()
@@ -225,9 +227,14 @@ def case_special_start(
 @audit_denials("cases.case.end_special", target_keywords=("case",))
 @transaction.atomic
 def case_special_end(
-    *, actor: Any, case: Case, result: str, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    case: Case,
+    result: str,
+    revision: int | None = None,
+    request: HttpRequest | None = None,
 ) -> Case:
-    case = lock_case(case)
+    case = lock_case(case, revision=revision)
     check_transition(Action.END_SPECIAL, case.state)
     if not policies.can_run_procedures(actor, case):
         raise Forbidden()
@@ -257,10 +264,16 @@ def case_special_end(
 @audit_denials("cases.case.extend", target_keywords=("case",))
 @transaction.atomic
 def case_extend(
-    *, actor: Any, case: Case, days: int, reason: str, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    case: Case,
+    days: int,
+    reason: str,
+    revision: int | None = None,
+    request: HttpRequest | None = None,
 ) -> Case:
     """Extend the limits (延期), approved by the department's approver, with the reason."""
-    case = lock_case(case)
+    case = lock_case(case, revision=revision)
     check_transition(Action.EXTEND, case.state)
     if not policies.holds_role_for(
         actor, Role.APPROVER, department_id=case.department_id, region=case.region

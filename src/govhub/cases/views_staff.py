@@ -214,10 +214,7 @@ def _form_rows(case: Case) -> list[tuple[str, str]]:
     if schema:
         for field in schema_form.form_fields(schema, data=data, prefix="view_"):
             known.add(field.name)
-            if field.choices:
-                value = "、".join(field.selected_labels)
-            else:
-                value = field.value
+            value = "、".join(field.selected_labels) if field.choices else field.value
             rows.append((field.label, value or "—"))
     for name, value in data.items():
         if name not in known:

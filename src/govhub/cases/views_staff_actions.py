@@ -184,8 +184,21 @@ class ReviewForm(ActionForm):
             field.widget = forms.HiddenInput()
         self.steps = steps
 
-    def step_name(self) -> str:
-        return self.steps[0].name if len(self.steps) == 1 else ""
+    def step_note(self) -> str:
+        """The step being reviewed, when there is only one (it is then a hidden field)."""
+        if len(self.steps) != 1:
+            return ""
+        step = self.steps[0]
+        if step.due_on:
+            return _("环节：%(name)s（%(department)s），环节到期日期 %(date)s") % {
+                "name": step.name,
+                "department": step.department.display_short_name,
+                "date": step.due_on.isoformat(),
+            }
+        return _("环节：%(name)s（%(department)s）") % {
+            "name": step.name,
+            "department": step.department.display_short_name,
+        }
 
 
 class SpecialStartForm(ActionForm):

@@ -13,7 +13,7 @@ register = template.Library()
 
 @register.inclusion_tag("cases/applicant/_apply_button.html")
 def apply_button(item: Any) -> dict[str, Any]:
-    from govhub.cases.views_applicant import accepts_online
+    from govhub.cases.views_applicant_common import accepts_online
 
     return {"item": item, "show": item is not None and accepts_online(item)}
 

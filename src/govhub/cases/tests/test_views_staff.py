@@ -24,6 +24,7 @@ from govhub.cases.tests.factories import (
     submit_case,
 )
 from govhub.cases.workflow import State
+from govhub.core.calendar import local_today
 from govhub.core.models import AuditEvent
 from govhub.identity.testing import sign_in
 from govhub.identity.tests.factories import StaffUserFactory, VerifiedPersonFactory
@@ -54,7 +55,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls(URLS)]
 Role = Position.Role
 
 
-# --- helpers -----------------------------------------------------------------------------------
+# --- helpers ------------------------------------------------------------------------------
 
 
 def signed_in(client: Any, user: Any) -> Any:
@@ -111,7 +112,7 @@ def decided(team: dict[str, Any], decision: str = "approved") -> Case:
     )
 
 
-# --- who may open the workbench ----------------------------------------------------------------
+# --- who may open the workbench -----------------------------------------------------------
 
 
 def test_anonymous_is_sent_to_sign_in(client: Any) -> None:
@@ -140,7 +141,7 @@ def test_a_staff_session_without_the_second_factor_is_sent_to_step_up(
     assert "next=" in response["Location"]
 
 
-# --- queues --------------------------------------------------------------------------------------
+# --- queues -------------------------------------------------------------------------------
 
 
 def test_a_clerk_never_sees_another_departments_case(client: Any, team: dict[str, Any]) -> None:
@@ -190,7 +191,7 @@ def test_queue_tabs_show_counts_and_default_to_the_clerks_intake(
 
 
 def test_queue_is_sorted_by_deadline_first(client: Any, team: dict[str, Any]) -> None:
-    today = datetime.date.today()
+    today = local_today()
     item = team["item"]
     later = CaseFactory(
         item=item, state=State.UNDER_REVIEW, promised_due=today + datetime.timedelta(days=20)
@@ -262,7 +263,7 @@ def _queue_queries(client: Any) -> int:
 
 def test_queue_page_query_count_does_not_grow_with_rows(client: Any, team: dict[str, Any]) -> None:
     item = team["item"]
-    today = datetime.date.today()
+    today = local_today()
     signed_in(client, team["clerk"])
     CaseFactory(
         item=item,
@@ -291,7 +292,7 @@ def test_queue_page_query_count_does_not_grow_with_rows(client: Any, team: dict[
 PINNED_QUEUE_QUERIES = 18
 
 
-# --- the case page -----------------------------------------------------------------------------------
+# --- the case page ------------------------------------------------------------------------
 
 
 def test_case_page_shows_the_case_as_staff_see_it(client: Any, team: dict[str, Any]) -> None:
@@ -335,7 +336,7 @@ def test_another_departments_clerk_cannot_reveal(client: Any, team: dict[str, An
     assert not AuditEvent.objects.filter(action="cases.case.view_id_number").exists()
 
 
-# --- intake actions ----------------------------------------------------------------------------------
+# --- intake actions -----------------------------------------------------------------------
 
 
 def test_accept(client: Any, team: dict[str, Any]) -> None:
@@ -361,7 +362,8 @@ def test_accept_refused_for_a_clerk_of_another_window_role(
     """The service decides permission: an approver sees the case but may not accept it."""
     case = submit_case(item=team["item"])
     signed_in(client, team["approver"])
-    assert "workbench/cases/%s/act/accept/" % case.number not in text(client.get(case_url(case)))
+    accept_url = reverse("workbench:act", args=[case.number, "accept"])
+    assert accept_url not in text(client.get(case_url(case)))
     assert act(client, case, "accept").status_code == 403
 
 
@@ -451,7 +453,7 @@ def test_receipt_pdf(client: Any, team: dict[str, Any]) -> None:
     assert "办件尚未作出决定" in text(response)
 
 
-# --- work assignment -----------------------------------------------------------------------------------
+# --- work assignment ----------------------------------------------------------------------
 
 
 def test_claim_from_the_queue(client: Any, team: dict[str, Any]) -> None:
@@ -506,7 +508,7 @@ def test_assign_offers_only_colleagues_with_the_role(client: Any, team: dict[str
     assert case.assignee == other_reviewer
 
 
-# --- review and decision ---------------------------------------------------------------------------
+# --- review and decision ------------------------------------------------------------------
 
 
 def test_review(client: Any, team: dict[str, Any]) -> None:
@@ -599,7 +601,7 @@ def test_extend(client: Any, team: dict[str, Any]) -> None:
     assert "延长时限" in text(client.get(case_url(case)))
 
 
-# --- results -----------------------------------------------------------------------------------------
+# --- results ------------------------------------------------------------------------------
 
 
 def test_issue_generates_the_decision_notice(client: Any, team: dict[str, Any]) -> None:

@@ -37,7 +37,9 @@ def lookup(client: Any, item: ImplementationItem, resident: Any, **extra: Any) -
     )
 
 
-def submission(item: ImplementationItem, resident: Any, channel: str, **extra: Any) -> dict[str, Any]:
+def submission(
+    item: ImplementationItem, resident: Any, channel: str, **extra: Any
+) -> dict[str, Any]:
     """What the step-3 form posts: the applicant, the form, every material on paper."""
     version = item.published_version
     assert version is not None
@@ -74,7 +76,9 @@ def test_walk_in_at_the_window_end_to_end(client: Any, window: dict[str, Any]) -
     assert item_url(item) in text(
         client.get(reverse("workbench:intake"), {"q": item.implementation_code})
     )
-    assert item_url(item) not in text(client.get(reverse("workbench:intake"), {"q": "不存在的事项"}))
+    assert item_url(item) not in text(
+        client.get(reverse("workbench:intake"), {"q": "不存在的事项"})
+    )
     # Step 2: look the person up.
     page = text(client.get(item_url(item)))
     assert "核验身份" in page
@@ -165,7 +169,12 @@ def test_the_registry_outcome_is_shown(client: Any, window: dict[str, Any]) -> N
     signed_in(client, clerk)
     response = client.post(
         item_url(item),
-        {"step": "lookup", "channel": Channel.WINDOW, "name": "别人", "id_number": resident.id_number},
+        {
+            "step": "lookup",
+            "channel": Channel.WINDOW,
+            "name": "别人",
+            "id_number": resident.id_number,
+        },
     )
     page = text(response)
     assert "身份核验未通过" in page
@@ -237,7 +246,9 @@ def test_a_channel_the_clerk_does_not_hold_is_refused(client: Any, window: dict[
     assert not Case.objects.filter(submitted_by=clerk).exists()
 
 
-def test_intake_is_for_intake_positions_and_their_items(client: Any, window: dict[str, Any]) -> None:
+def test_intake_is_for_intake_positions_and_their_items(
+    client: Any, window: dict[str, Any]
+) -> None:
     item = window["item"]
     reviewer = staff_member(Role.REVIEWER, item.department)
     signed_in(client, reviewer)
