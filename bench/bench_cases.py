@@ -171,8 +171,12 @@ def _plan(queryset: Any) -> str:
     print("\n".join("      " + line for line in lines), flush=True)
     text = "\n".join(lines)
     pattern = r"(?:using|Index Scan on|USING INDEX|USING COVERING INDEX) (\w+)"
-    indexes = sorted(set(re.findall(pattern, text)))
-    used = ", ".join(indexes) or "no index"
+    indexes = sorted(
+        name
+        for name in set(re.findall(pattern, text))
+        if name == "case_queue" or name.startswith("cases_case_")
+    )
+    used = ", ".join(indexes) or "no index of cases_case"
     timing = re.search(r"Execution Time: ([\d.]+) ms", text)
     return f"plan: {used}" + (f" ({float(timing.group(1)):.1f} ms)" if timing else "")
 
@@ -351,9 +355,10 @@ def _latency(total: int) -> list[Figure]:
 
         api_detail()
         count = _queries(api_detail)
+        label = str(_has_url("api-v1:cases_detail", numbers[0])).replace(numbers[0], "<number>")
         figures.extend(
             _figures(
-                f"GET {api_list}<number>",
+                f"GET {label}",
                 _timed(api_detail, repeat=REPEAT),
                 p95_target=PAGE_TARGET,
                 note=f"{sample_note}; {count} queries",

@@ -3,17 +3,15 @@
 - `queue`: the queues of the caller's positions as tabs with counts (`selectors.queue_counts`),
   one page of a queue by deadline first (`selectors.case_queue`), filters, claim buttons.
 - `case_page`: one case as staff see it (`selectors.case_detail`), with one form per action
-  the caller may take now (`views_staff_actions`); `case_act` handles their posts.
-- `id_number_reveal`: the applicant's full ID number, on request, recorded in the audit trail.
-- `material_file`, `result_file`, `notice_pdf`, `supplement_notice_pdf`: downloads and the
-  printed notices (`notices`), for cases the caller may see (`selectors.staff_cases`).
+  the caller may take now (`views_staff_forms`, `views_staff_actions`); `case_act` handles
+  their posts (post/redirect/get; on an error the page again, with the input kept).
 
-Intake at a window, a service point or the hotline is in `views_staff_intake`.
+Downloads, notices and the ID-number reveal are in `views_staff_files`; intake at a
+window, a service point or the hotline in `views_staff_intake`.
 """
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +19,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,10 +27,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from govhub.cases import notices, schema_form, selectors
-from govhub.cases.models import Case, CaseMaterial, CaseResult, Channel, SupplementRequest
+from govhub.cases import schema_form, selectors
+from govhub.cases.models import Case, Channel, SupplementRequest
 from govhub.cases.service_support import lock_case
-from govhub.cases.views_staff_actions import ACTION_TEXT, ACTIONS, action_order, make_form
+from govhub.cases.views_staff_actions import ACTIONS, action_order, make_form
 from govhub.cases.views_staff_common import (
     behalf_label,
     channel_label,
@@ -47,7 +45,6 @@ from govhub.cases.views_staff_common import (
 )
 from govhub.cases.workflow import Action, State, check_transition
 from govhub.catalog.models import ImplementationItem
-from govhub.core.audit import audit_log
 from govhub.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from govhub.organizations.models import Position
 from govhub.organizations.policies import staff_roles
@@ -289,17 +286,15 @@ def _action_forms(
 
 
 def _form_entry(action: str, form: Any, case: Case) -> dict[str, Any]:
-    title, button = ACTION_TEXT[action]
     spec = ACTIONS[action]
     return {
         "action": action,
         "form": form,
-        "title": title,
-        "button": button,
+        "title": spec.title,
+        "button": spec.button,
         "weight": spec.weight,
         "multipart": spec.multipart,
         "url": reverse("workbench:act", args=[case.number, action]),
-        "template": f"cases/staff/actions/{action}.html",
     }
 
 
@@ -422,116 +417,3 @@ def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         conflict=conflict,
         status=409 if conflict else 200,
     )
-
-
-@staff_page
-@require_POST
-def id_number_reveal(request: HttpRequest, number: str) -> HttpResponse:
-    """Show the applicant's full ID number once, on this response only; every reveal is
-    recorded (`cases.case.view_id_number`)."""
-    case = staff_case_or_404(request.user, number)
-    audit_log(
-        actor=request.user,
-        action="cases.case.view_id_number",
-        target=case,
-        changes={"number": case.number},
-        request=request,
-    )
-    return detail_response(request, number, reveal=True)
-
-
-# --- files and notices ----------------------------------------------------------------------------
-
-
-def _file_response(file: Any, *, filename: str, content_type: str) -> FileResponse:
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, as_attachment=True, filename=filename)
-    response["Content-Type"] = content_type or "application/octet-stream"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _extension(content_type: str, fallback: str = ".bin") -> str:
-    if content_type == "application/ofd":
-        return ".ofd"
-    return mimetypes.guess_extension(content_type or "") or fallback
-
-
-@staff_page
-@require_GET
-def material_file(request: HttpRequest, number: str, pk: int) -> HttpResponse:
-    case = staff_case_or_404(request.user, number)
-    material = CaseMaterial.objects.filter(case=case, pk=pk).exclude(file="").first()
-    if material is None:
-        raise Http404
-    return _file_response(
-        material.file,
-        filename=f"{number}-{material.pk}{_extension(material.content_type)}",
-        content_type=material.content_type,
-    )
-
-
-@staff_page
-@require_GET
-def result_file(request: HttpRequest, number: str, pk: int) -> HttpResponse:
-    case = staff_case_or_404(request.user, number)
-    result = CaseResult.objects.filter(case=case, pk=pk).first()
-    if result is None:
-        raise Http404
-    return _file_response(
-        result.file,
-        filename=f"{number}-result-{result.pk}{_extension(result.content_type, '.pdf')}",
-        content_type=result.content_type,
-    )
-
-
-NOTICES = {
-    "receipt": ("acceptance", notices.acceptance_receipt),
-    "non-acceptance": ("non-acceptance", notices.non_acceptance_notice),
-    "decision": ("decision", notices.decision_notice),
-}
-
-
-def _pdf(request: HttpRequest, case: Case, content: bytes, kind: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{notices.filename(case, kind)}"'
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Language"] = getattr(request, "LANGUAGE_CODE", "zh-hans")
-    return response
-
-
-def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
-
-
-@staff_page
-@require_GET
-def notice_pdf(request: HttpRequest, number: str, kind: str) -> HttpResponse:
-    if kind not in NOTICES:
-        raise Http404
-    case = staff_case_or_404(request.user, number)
-    name, build = NOTICES[kind]
-    try:
-        content = build(case, base_url=_base_url(request))
-    except Conflict as exc:
-        messages.error(request, str(exc.message))
-        return redirect("workbench:case", number)
-    return _pdf(request, case, content, name)
-
-
-@staff_page
-@require_GET
-def supplement_notice_pdf(request: HttpRequest, number: str, pk: int) -> HttpResponse:
-    case = staff_case_or_404(request.user, number)
-    supplement = SupplementRequest.objects.filter(case=case, pk=pk).first()
-    if supplement is None:
-        raise Http404
-    try:
-        content = notices.supplement_notice(case, supplement, base_url=_base_url(request))
-    except Conflict as exc:
-        messages.error(request, str(exc.message))
-        return redirect("workbench:case", number)
-    return _pdf(request, case, content, f"supplement-{supplement.pk}")

@@ -1,403 +1,46 @@
-"""The action forms of the workbench's case page, and what each one calls.
-
-One form per action (`workflow.Action`), each with the case's `revision` as a hidden
-field: a page that has gone stale (someone else acted since it was loaded) gets the
-service's `Conflict` instead of acting on what the clerk did not see. The forms only check
-the shape of the input; the services decide everything else, and their errors land on the
-matching field (`IdentityForm.apply_error`).
-"""
+"""What each action form of the workbench's case page calls (`services`), and how the
+page offers it (heading, button, prominence). The forms are in `views_staff_forms`."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from django import forms
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 
-from govhub.cases import clock, policies, services
-from govhub.cases.models import Case, CaseStep, DeliveryMethod
+from govhub.cases import services
+from govhub.cases.models import Case, DeliveryMethod
 from govhub.cases.service_support import lock_case
-from govhub.cases.services_handling import PROCEDURE_KINDS
-from govhub.cases.workflow import Action, Decision, State
-from govhub.catalog.selectors import special_procedure_kind_label
-from govhub.identity.forms import IdentityForm
-from govhub.identity.models import User
-from govhub.organizations.models import Position
-
-Role = Position.Role
-EXTRA_SUPPLEMENT_ROWS = 3
-
-
-def _textarea(rows: int = 3) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": str(rows)})
-
-
-class ActionForm(IdentityForm):
-    """Every action form: the revision of the case as the page showed it."""
-
-    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-
-    def __init__(self, *args: Any, case: Case, user: Any, **kwargs: Any) -> None:
-        self.case = case
-        self.user = user
-        super().__init__(*args, **kwargs)
-        self.fields["revision"].initial = case.revision
+from govhub.cases.views_staff_forms import (
+    AcceptForm,
+    ActionForm,
+    AssignForm,
+    AttachForm,
+    ClaimForm,
+    CompleteForm,
+    DecideForm,
+    DeliverForm,
+    ExtendForm,
+    IssueForm,
+    RejectIntakeForm,
+    ReviewForm,
+    SpecialEndForm,
+    SpecialStartForm,
+    SupplementForm,
+    TerminateForm,
+)
+from govhub.cases.workflow import Action
 
 
-class AcceptForm(ActionForm):
-    opinion = forms.CharField(
-        label=gettext_lazy("受理意见"), required=False, max_length=2000, widget=_textarea(2)
-    )
-
-
-class RejectIntakeForm(ActionForm):
-    reason = forms.CharField(
-        label=gettext_lazy("不予受理的理由"), max_length=2000, widget=_textarea()
-    )
-    legal_notice = forms.CharField(
-        label=gettext_lazy("法律告知"),
-        max_length=4000,
-        help_text=gettext_lazy(
-            "写明不予受理的依据，以及申请人可以向哪个机关申请或者依法申请行政复议、提起行政诉讼。"
-        ),
-        widget=_textarea(4),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["legal_notice"].initial = default_remedy(self.case)
-
-
-class SupplementForm(ActionForm):
-    """一次性告知: the item's materials as a checklist, each with its reason, plus free
-    rows for anything else that is missing; one complete list."""
-
-    note = forms.CharField(
-        label=gettext_lazy("补充说明"), required=False, max_length=2000, widget=_textarea(2)
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.material_rows: list[tuple[str, str, str]] = []  # (label, check, reason)
-        for material in self.case.version.materials.all():
-            check, reason = f"m_{material.pk}", f"m_{material.pk}_reason"
-            self.fields[check] = forms.BooleanField(label=material.display_name, required=False)
-            self.fields[reason] = forms.CharField(
-                label=_("“%(name)s”需要补正的原因") % {"name": material.display_name},
-                required=False,
-                max_length=500,
-            )
-            self.material_rows.append((material.display_name, check, reason))
-        self.extra_rows: list[tuple[str, str]] = []
-        for index in range(EXTRA_SUPPLEMENT_ROWS):
-            name, reason = f"extra_{index}_name", f"extra_{index}_reason"
-            self.fields[name] = forms.CharField(
-                label=_("其他补正内容 %(n)s") % {"n": index + 1}, required=False, max_length=200
-            )
-            self.fields[reason] = forms.CharField(
-                label=_("其他补正内容 %(n)s 的原因") % {"n": index + 1},
-                required=False,
-                max_length=500,
-            )
-            self.extra_rows.append((name, reason))
-        self.order_fields([*(f for row in self.material_rows for f in row[1:]), "note"])
-
-    def material_fields(self) -> list[tuple[Any, Any]]:
-        return [(self[check], self[reason]) for _label, check, reason in self.material_rows]
-
-    def extra_fields(self) -> list[tuple[Any, Any]]:
-        return [(self[name], self[reason]) for name, reason in self.extra_rows]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        items: list[dict[str, Any]] = []
-        for material in self.case.version.materials.all():
-            check, reason = f"m_{material.pk}", f"m_{material.pk}_reason"
-            text = (data.get(reason) or "").strip()
-            if data.get(check):
-                if not text:
-                    self.add_error(reason, _("请写明该材料需要补正的原因。"))
-                items.append(
-                    {"material_id": material.pk, "name": material.display_name, "reason": text}
-                )
-            elif text:
-                self.add_error(check, _("写了原因的材料请勾选。"))
-        for index in range(EXTRA_SUPPLEMENT_ROWS):
-            name = (data.get(f"extra_{index}_name") or "").strip()
-            text = (data.get(f"extra_{index}_reason") or "").strip()
-            if name and not text:
-                self.add_error(f"extra_{index}_reason", _("请写明需要补正的原因。"))
-            elif text and not name:
-                self.add_error(f"extra_{index}_name", _("请写明需要补正的内容。"))
-            if name or text:
-                items.append({"material_id": None, "name": name, "reason": text})
-        if not items and not self.errors:
-            self.add_error(None, _("请一次性列出需要补正的全部内容：勾选材料或填写其他补正内容。"))
-        data["items"] = items
-        return data
-
-
-class ClaimForm(ActionForm):
-    pass
-
-
-class AssignForm(ActionForm):
-    assignee = forms.ModelChoiceField(
-        label=gettext_lazy("指派给"), queryset=User.objects.none(), empty_label=None
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        colleagues = assignable_colleagues(self.case)
-        field = self.fields["assignee"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = User.objects.filter(pk__in=[u.pk for u in colleagues]).order_by(
-            "full_name", "pk"
-        )
-        field.label_from_instance = lambda user: user.full_name or user.get_username()  # type: ignore[method-assign]
-        field.help_text = _("只列出持有当前环节所需岗位的同事。")
-
-
-class ReviewForm(ActionForm):
-    step = forms.TypedChoiceField(label=gettext_lazy("办理环节"), coerce=int)
-    outcome = forms.ChoiceField(
-        label=gettext_lazy("审查结论"), choices=CaseStep.Outcome.choices, widget=forms.RadioSelect
-    )
-    opinion = forms.CharField(label=gettext_lazy("审查意见"), max_length=4000, widget=_textarea(4))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        steps = actionable_steps(self.user, self.case)
-        field = self.fields["step"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [(s.pk, f"{s.name}（{s.department.display_short_name}）") for s in steps]
-        if len(steps) == 1:
-            field.initial = steps[0].pk
-            field.widget = forms.HiddenInput()
-        self.steps = steps
-
-    def step_note(self) -> str:
-        """The step being reviewed, when there is only one (it is then a hidden field)."""
-        if len(self.steps) != 1:
-            return ""
-        step = self.steps[0]
-        if step.due_on:
-            return _("环节：%(name)s（%(department)s），环节到期日期 %(date)s") % {
-                "name": step.name,
-                "department": step.department.display_short_name,
-                "date": step.due_on.isoformat(),
-            }
-        return _("环节：%(name)s（%(department)s）") % {
-            "name": step.name,
-            "department": step.department.display_short_name,
-        }
-
-
-class SpecialStartForm(ActionForm):
-    kind = forms.ChoiceField(label=gettext_lazy("特别程序类型"))
-    name = forms.CharField(
-        label=gettext_lazy("名称"),
-        max_length=64,
-        help_text=gettext_lazy("例如：现场核查、专家评审会。"),
-    )
-    reason = forms.CharField(label=gettext_lazy("启动理由"), max_length=2000, widget=_textarea())
-    limit_value = forms.IntegerField(
-        label=gettext_lazy("时限"), required=False, min_value=1, max_value=365
-    )
-    limit_unit = forms.ChoiceField(
-        label=gettext_lazy("时限单位"),
-        choices=[
-            (clock.WORKING, pgettext_lazy("unit", "工作日")),
-            (clock.CALENDAR, pgettext_lazy("unit", "自然日")),
-        ],
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["kind"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [(k, special_procedure_kind_label(k)) for k in PROCEDURE_KINDS]
-
-
-class SpecialEndForm(ActionForm):
-    result = forms.CharField(
-        label=gettext_lazy("特别程序结论"), max_length=4000, widget=_textarea(4)
-    )
-
-
-class ExtendForm(ActionForm):
-    days = forms.IntegerField(
-        label=gettext_lazy("延长天数"),
-        min_value=1,
-        max_value=60,
-        help_text=gettext_lazy("按办件时限的计算单位，1 到 60。"),
-    )
-    reason = forms.CharField(label=gettext_lazy("延长理由"), max_length=2000, widget=_textarea())
-
-
-class DecideForm(ActionForm):
-    decision = forms.ChoiceField(
-        label=gettext_lazy("决定"), choices=Decision.choices, widget=forms.RadioSelect
-    )
-    reason = forms.CharField(label=gettext_lazy("决定理由"), max_length=4000, widget=_textarea(4))
-    remedy = forms.CharField(
-        label=gettext_lazy("救济途径"),
-        required=False,
-        max_length=4000,
-        help_text=gettext_lazy(
-            "不予决定须告知申请人申请行政复议或者提起行政诉讼的途径和期限；已按事项指南预填。"
-        ),
-        widget=_textarea(4),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["remedy"].initial = default_remedy(self.case)
-
-
-class IssueForm(ActionForm):
-    GENERATE, UPLOAD = "generate", "upload"
-    mode = forms.ChoiceField(
-        label=gettext_lazy("办理结果"),
-        choices=[
-            (GENERATE, gettext_lazy("生成决定书（PDF）")),
-            (UPLOAD, gettext_lazy("上传结果文件（证照、批文等）")),
-        ],
-        initial=GENERATE,
-        widget=forms.RadioSelect,
-    )
-    file = forms.FileField(
-        label=gettext_lazy("结果文件"),
-        required=False,
-        help_text=gettext_lazy("PDF、OFD、JPG 或 PNG。"),
-    )
-    name = forms.CharField(label=gettext_lazy("结果名称"), required=False, max_length=200)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["name"].initial = self.case.version.result_name
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("mode") == self.UPLOAD and not data.get("file"):
-            self.add_error("file", _("请选择要上传的结果文件。"))
-        return data
-
-
-class DeliverForm(ActionForm):
-    method = forms.ChoiceField(
-        label=gettext_lazy("送达方式"), choices=DeliveryMethod.choices, widget=forms.RadioSelect
-    )
-    address = forms.CharField(
-        label=gettext_lazy("邮寄地址"),
-        required=False,
-        max_length=300,
-        help_text=gettext_lazy("邮寄送达时必填。"),
-    )
-    tracking_number = forms.CharField(label=gettext_lazy("快递单号"), required=False, max_length=64)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["address"].initial = str(self.case.form_data.get("address", "") or "")
-
-
-class CompleteForm(ActionForm):
-    pass
-
-
-class TerminateForm(ActionForm):
-    reason = forms.CharField(
-        label=gettext_lazy("终止办理的理由"), max_length=2000, widget=_textarea()
-    )
-
-
-class AttachForm(ActionForm):
-    name = forms.CharField(
-        label=gettext_lazy("附件名称"),
-        max_length=200,
-        help_text=gettext_lazy("例如：现场核查笔录、专家评审意见。"),
-    )
-    file = forms.FileField(
-        label=gettext_lazy("文件"), help_text=gettext_lazy("PDF、OFD、JPG 或 PNG。")
-    )
-
-
-# --- who and what the forms offer ------------------------------------------------------------
-
-
-def default_remedy(case: Case) -> str:
-    """The item's own words on reconsideration and litigation (what `case_decide` uses
-    when a refusal gives none)."""
-    version = case.version
-    return "\n".join(text for text in (version.reconsideration, version.litigation) if text)
-
-
-def actionable_steps(user: Any, case: Case) -> list[CaseStep]:
-    """The open steps at the case's current position that `user` may act on (one, or
-    several in a joint review when the user serves more than one of its departments)."""
-    current = case.current_step
-    if (
-        case.state != State.UNDER_REVIEW
-        or current is None
-        or current.kind == CaseStep.Kind.DECISION
-    ):
-        return []
-    steps = list(
-        CaseStep.objects.filter(case=case, position=current.position, finished_at__isnull=True)
-        .select_related("department")
-        .order_by("id")
-    )
-    for step in steps:
-        step.case = case  # policies read step.case.region
-    return [step for step in steps if policies.can_act_on_step(user, step)]
-
-
-def assignable_colleagues(case: Case) -> list[User]:
-    """Staff holding the role the case needs now, in the right department and region:
-    intake (window clerks of a window serving the department, and its reviewers) before
-    acceptance, else the role of each open step at the current position."""
-    today = timezone.localdate()
-    if case.state == State.SUBMITTED:
-        condition = Q(role=Role.REVIEWER, department_id=case.department_id) | Q(
-            role=Role.WINDOW_CLERK
-        ) & (Q(department_id=case.department_id) | Q(window__departments=case.department_id))
-    elif case.state == State.UNDER_REVIEW and case.current_step is not None:
-        steps = CaseStep.objects.filter(
-            case=case, position=case.current_step.position, finished_at__isnull=True
-        ).values_list("role", "department_id")
-        condition = Q(pk__in=[])
-        for role, department_id in steps:
-            condition |= Q(role=role, department_id=department_id)
-    else:
-        return []
-    positions = (
-        Position.objects.valid_on(today)
-        .filter(condition)
-        .select_related("region", "staff__user")
-        .distinct()
-    )
-    users: dict[int, User] = {}
-    for position in positions:
-        if position.region.covers(case.region):
-            users[position.staff.user_id] = position.staff.user
-    return sorted(users.values(), key=lambda u: (u.full_name, u.pk))
-
-
-# --- the actions ----------------------------------------------------------------------------------
-
-
-def _with_revision(service: Callable[..., Any], *, case: Case, revision: int, **kwargs: Any) -> Any:
+def with_revision(service: Callable[..., Any], *, case: Case, revision: int, **kwargs: Any) -> Any:
     """Call `service`, refusing if the case changed since the page was loaded. Services
     that take `revision` check it under their own lock; for the others the check is made
-    just before (lead: every handling service should take `revision`)."""
+    just before the call (lead: every handling service should take `revision`)."""
     if "revision" in inspect.signature(service).parameters:
         return service(case=case, revision=revision, **kwargs)
     with transaction.atomic():
@@ -409,263 +52,211 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-def _accept(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    _with_revision(
-        services.case_accept,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        opinion=data["opinion"],
-        request=request,
-    )
-    return _("已受理。办理时限从今天起算。")
+def _issue_arguments(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    upload = data["file"] if data["mode"] == IssueForm.UPLOAD else None
+    return {
+        "file": upload,
+        "name": data["name"] if upload is not None else "",
+        "base_url": _base_url(request),
+    }
 
 
-def _reject(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    _with_revision(
-        services.case_reject_intake,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        reason=data["reason"],
-        legal_notice=data["legal_notice"],
-        request=request,
-    )
-    return _("已决定不予受理。请打印不予受理通知书交申请人。")
-
-
-def _supplement(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    _with_revision(
-        services.case_request_supplement,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        items=data["items"],
-        note=data["note"],
-        request=request,
-    )
-    return _("已一次性告知申请人补正，办件暂停计时。请打印补正材料通知书交申请人。")
-
-
-def _claim(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    _with_revision(
-        services.case_claim,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        request=request,
-    )
-    return _("已认领，办件已进入“我的”队列。")
-
-
-def _assign(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
+def _assigned(data: dict[str, Any]) -> str:
     assignee = data["assignee"]
-    _with_revision(
-        services.case_assign,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        assignee=assignee,
-        request=request,
-    )
     return _("已指派给%(name)s。") % {"name": assignee.full_name or assignee.get_username()}
 
 
-def _review(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    _with_revision(
-        services.case_review,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        step=data["step"],
-        outcome=data["outcome"],
-        opinion=data["opinion"],
-        request=request,
-    )
-    return _("审查意见已提交。")
-
-
-def _special_start(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    _with_revision(
-        services.case_special_start,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        kind=data["kind"],
-        name=data["name"],
-        reason=data["reason"],
-        limit_value=data["limit_value"],
-        limit_unit=data["limit_unit"],
-        request=request,
-    )
-    return _("特别程序已启动，办件暂停计时。")
-
-
-def _special_end(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    _with_revision(
-        services.case_special_end,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        result=data["result"],
-        request=request,
-    )
-    return _("特别程序已结束，办件恢复计时。")
-
-
-def _extend(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    _with_revision(
-        services.case_extend,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        days=data["days"],
-        reason=data["reason"],
-        request=request,
-    )
-    return _("办理时限已延长。")
-
-
-def _decide(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    _with_revision(
-        services.case_decide,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        decision=data["decision"],
-        reason=data["reason"],
-        remedy=data["remedy"],
-        request=request,
-    )
-    return _("决定已作出。")
-
-
-def _issue(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    upload = data["file"] if data["mode"] == IssueForm.UPLOAD else None
-    _with_revision(
-        services.case_issue,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        file=upload,
-        name=data["name"] if upload is not None else "",
-        base_url=_base_url(request),
-        request=request,
-    )
-    return _("办理结果已出具。")
-
-
-def _deliver(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    _with_revision(
-        services.case_deliver,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        method=data["method"],
-        address=data["address"],
-        tracking_number=data["tracking_number"],
-        request=request,
-    )
+def _delivered(data: dict[str, Any]) -> str:
     if data["method"] == DeliveryMethod.POST:
         return _("已登记邮寄送达。申请人签收后请确认办结。")
     return _("已送达，办件已办结。")
 
 
-def _complete(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    _with_revision(
-        services.case_complete,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        request=request,
-    )
-    return _("办件已办结。")
-
-
-def _terminate(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    _with_revision(
-        services.case_terminate,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        reason=data["reason"],
-        request=request,
-    )
-    return _("已终止办理。")
-
-
-def _attach(request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
-    _with_revision(
-        services.case_attach,
-        actor=request.user,
-        case=case,
-        revision=data["revision"],
-        file=data["file"],
-        name=data["name"],
-        request=request,
-    )
-    return _("附件已添加。")
-
-
 @dataclass(frozen=True)
 class ActionSpec:
+    """One action form: its class, the service it calls with which of the form's fields
+    (form field → service argument), what the page says on success, and how it looks."""
+
     form: type[ActionForm]
-    perform: Callable[[HttpRequest, Case, dict[str, Any]], str]
-    # "primary", "secondary" or "danger": how prominent the button is.
+    service: Callable[..., Any]
+    fields: dict[str, str]
+    done: Callable[[dict[str, Any]], str]
+    title: Any
+    button: Any
+    # "primary", "secondary" or "danger": how prominent the form and its button are.
     weight: str = "secondary"
     multipart: bool = False
+    # Arguments computed from the request and the form (instead of `fields`).
+    computed: Callable[[HttpRequest, dict[str, Any]], dict[str, Any]] | None = None
     # Service error fields → form fields, where the names differ.
-    field_map: dict[str, str] | None = None
+    field_map: dict[str, str] = field(default_factory=dict)
+
+    def perform(self, request: HttpRequest, case: Case, data: dict[str, Any]) -> str:
+        arguments = {argument: data[name] for name, argument in self.fields.items()}
+        if self.computed is not None:
+            arguments.update(self.computed(request, data))
+        with_revision(
+            self.service,
+            actor=request.user,
+            case=case,
+            revision=data["revision"],
+            request=request,
+            **arguments,
+        )
+        return self.done(data)
 
 
+def _same(*names: str) -> dict[str, str]:
+    return {name: name for name in names}
+
+
+def _say(message: Any) -> Callable[[dict[str, Any]], str]:
+    return lambda data: str(message)
+
+
+# In the order the case page offers them: the likely next step first.
 ACTIONS: dict[str, ActionSpec] = {
-    Action.CLAIM: ActionSpec(ClaimForm, _claim),
-    Action.ACCEPT: ActionSpec(AcceptForm, _accept, "primary"),
-    Action.REQUEST_SUPPLEMENT: ActionSpec(SupplementForm, _supplement),
-    Action.REJECT_INTAKE: ActionSpec(RejectIntakeForm, _reject, "danger"),
-    Action.REVIEW: ActionSpec(ReviewForm, _review, "primary"),
-    Action.DECIDE: ActionSpec(DecideForm, _decide, "primary"),
-    Action.ISSUE: ActionSpec(IssueForm, _issue, "primary", multipart=True),
-    Action.DELIVER: ActionSpec(DeliverForm, _deliver, "primary"),
-    Action.COMPLETE: ActionSpec(CompleteForm, _complete, "primary"),
-    Action.ASSIGN: ActionSpec(AssignForm, _assign),
-    Action.START_SPECIAL: ActionSpec(SpecialStartForm, _special_start),
-    Action.END_SPECIAL: ActionSpec(SpecialEndForm, _special_end, "primary"),
-    Action.EXTEND: ActionSpec(ExtendForm, _extend),
-    Action.ATTACH: ActionSpec(AttachForm, _attach, multipart=True),
-    Action.TERMINATE: ActionSpec(TerminateForm, _terminate, "danger"),
-}
-
-# What each action's form says it does (its heading) and its button.
-ACTION_TEXT: dict[str, tuple[Any, Any]] = {
-    Action.CLAIM: (gettext_lazy("认领"), gettext_lazy("认领办件")),
-    Action.ACCEPT: (gettext_lazy("受理"), gettext_lazy("受理")),
-    Action.REQUEST_SUPPLEMENT: (
+    Action.CLAIM: ActionSpec(
+        ClaimForm,
+        services.case_claim,
+        {},
+        _say(gettext_lazy("已认领，办件已进入“我的”队列。")),
+        gettext_lazy("认领"),
+        gettext_lazy("认领办件"),
+    ),
+    Action.ACCEPT: ActionSpec(
+        AcceptForm,
+        services.case_accept,
+        _same("opinion"),
+        _say(gettext_lazy("已受理。办理时限从今天起算。")),
+        gettext_lazy("受理"),
+        gettext_lazy("受理"),
+        "primary",
+    ),
+    Action.REQUEST_SUPPLEMENT: ActionSpec(
+        SupplementForm,
+        services.case_request_supplement,
+        _same("items", "note"),
+        _say(gettext_lazy("已一次性告知申请人补正，办件暂停计时。请打印补正材料通知书交申请人。")),
         gettext_lazy("一次性告知补正"),
         gettext_lazy("发出补正告知"),
     ),
-    Action.REJECT_INTAKE: (gettext_lazy("不予受理"), gettext_lazy("决定不予受理")),
-    Action.REVIEW: (gettext_lazy("审查"), gettext_lazy("提交审查意见")),
-    Action.DECIDE: (gettext_lazy("作出决定"), gettext_lazy("作出决定")),
-    Action.ISSUE: (gettext_lazy("出具办理结果"), gettext_lazy("出具办理结果")),
-    Action.DELIVER: (gettext_lazy("送达"), gettext_lazy("登记送达")),
-    Action.COMPLETE: (gettext_lazy("确认签收并办结"), gettext_lazy("确认办结")),
-    Action.ASSIGN: (gettext_lazy("指派"), gettext_lazy("指派")),
-    Action.START_SPECIAL: (gettext_lazy("启动特别程序"), gettext_lazy("启动特别程序")),
-    Action.END_SPECIAL: (gettext_lazy("结束特别程序"), gettext_lazy("结束特别程序")),
-    Action.EXTEND: (gettext_lazy("延长办理时限"), gettext_lazy("延长时限")),
-    Action.ATTACH: (gettext_lazy("添加附件"), gettext_lazy("上传附件")),
-    Action.TERMINATE: (gettext_lazy("终止办理"), gettext_lazy("终止办理")),
+    Action.REJECT_INTAKE: ActionSpec(
+        RejectIntakeForm,
+        services.case_reject_intake,
+        _same("reason", "legal_notice"),
+        _say(gettext_lazy("已决定不予受理。请打印不予受理通知书交申请人。")),
+        gettext_lazy("不予受理"),
+        gettext_lazy("决定不予受理"),
+        "danger",
+    ),
+    Action.REVIEW: ActionSpec(
+        ReviewForm,
+        services.case_review,
+        _same("step", "outcome", "opinion"),
+        _say(gettext_lazy("审查意见已提交。")),
+        gettext_lazy("审查"),
+        gettext_lazy("提交审查意见"),
+        "primary",
+    ),
+    Action.DECIDE: ActionSpec(
+        DecideForm,
+        services.case_decide,
+        _same("decision", "reason", "remedy"),
+        _say(gettext_lazy("决定已作出。")),
+        gettext_lazy("作出决定"),
+        gettext_lazy("作出决定"),
+        "primary",
+    ),
+    Action.ISSUE: ActionSpec(
+        IssueForm,
+        services.case_issue,
+        {},
+        _say(gettext_lazy("办理结果已出具。")),
+        gettext_lazy("出具办理结果"),
+        gettext_lazy("出具办理结果"),
+        "primary",
+        multipart=True,
+        computed=_issue_arguments,
+    ),
+    Action.DELIVER: ActionSpec(
+        DeliverForm,
+        services.case_deliver,
+        _same("method", "address", "tracking_number"),
+        _delivered,
+        gettext_lazy("送达"),
+        gettext_lazy("登记送达"),
+        "primary",
+    ),
+    Action.COMPLETE: ActionSpec(
+        CompleteForm,
+        services.case_complete,
+        {},
+        _say(gettext_lazy("办件已办结。")),
+        gettext_lazy("确认签收并办结"),
+        gettext_lazy("确认办结"),
+        "primary",
+    ),
+    Action.ASSIGN: ActionSpec(
+        AssignForm,
+        services.case_assign,
+        _same("assignee"),
+        _assigned,
+        gettext_lazy("指派"),
+        gettext_lazy("指派"),
+    ),
+    Action.START_SPECIAL: ActionSpec(
+        SpecialStartForm,
+        services.case_special_start,
+        _same("kind", "name", "reason", "limit_value", "limit_unit"),
+        _say(gettext_lazy("特别程序已启动，办件暂停计时。")),
+        gettext_lazy("启动特别程序"),
+        gettext_lazy("启动特别程序"),
+    ),
+    Action.END_SPECIAL: ActionSpec(
+        SpecialEndForm,
+        services.case_special_end,
+        _same("result"),
+        _say(gettext_lazy("特别程序已结束，办件恢复计时。")),
+        gettext_lazy("结束特别程序"),
+        gettext_lazy("结束特别程序"),
+        "primary",
+    ),
+    Action.EXTEND: ActionSpec(
+        ExtendForm,
+        services.case_extend,
+        _same("days", "reason"),
+        _say(gettext_lazy("办理时限已延长。")),
+        gettext_lazy("延长办理时限"),
+        gettext_lazy("延长时限"),
+    ),
+    Action.ATTACH: ActionSpec(
+        AttachForm,
+        services.case_attach,
+        _same("file", "name"),
+        _say(gettext_lazy("附件已添加。")),
+        gettext_lazy("添加附件"),
+        gettext_lazy("上传附件"),
+        multipart=True,
+    ),
+    Action.TERMINATE: ActionSpec(
+        TerminateForm,
+        services.case_terminate,
+        _same("reason"),
+        _say(gettext_lazy("已终止办理。")),
+        gettext_lazy("终止办理"),
+        gettext_lazy("终止办理"),
+        "danger",
+    ),
 }
 
 
 def action_order(actions: list[str]) -> list[str]:
-    """The actions a page offers, in the order of `ACTIONS` (the likely next step first)."""
+    """The actions a page offers, in the order of `ACTIONS`."""
     return [action for action in ACTIONS if action in actions]
 
 
 def make_form(
     action: str, *, case: Case, user: Any, data: Any = None, files: Any = None
 ) -> ActionForm:
-    spec = ACTIONS[action]
-    return spec.form(data, files, case=case, user=user, prefix=action)
+    return ACTIONS[action].form(data, files, case=case, user=user, prefix=action)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -57,16 +58,16 @@ def can_take_in(user: Any) -> bool:
     return bool(staff_roles(user) & INTAKE_ROLES)
 
 
-def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def staff_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """A workbench page: never cached, a staff session at L2, a working position."""
 
     @functools.wraps(view)
-    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not can_use_workbench(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
-    return never_cache(require_level("L2")(checked))
+    return never_cache(require_level("L2")(cast(Callable[..., HttpResponse], checked)))
 
 
 def staff_case_or_404(user: Any, number: str) -> Case:
@@ -83,7 +84,9 @@ def staff_case_or_404(user: Any, number: str) -> Case:
 
 
 def workbench_tabs(user: Any, section: str) -> list[dict[str, Any]]:
-    tabs = [{"label": _("办件队列"), "url": reverse("workbench:queue"), "section": "queue"}]
+    tabs: list[dict[str, Any]] = [
+        {"label": _("办件队列"), "url": reverse("workbench:queue"), "section": "queue"}
+    ]
     if can_take_in(user):
         tabs.append(
             {"label": _("受理登记"), "url": reverse("workbench:intake"), "section": "intake"}

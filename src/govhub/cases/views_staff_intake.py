@@ -17,17 +17,15 @@ clerk accept at once.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from django import forms
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -41,11 +39,10 @@ from govhub.cases.views_staff_common import (
     staff_case_or_404,
     staff_page,
 )
+from govhub.cases.views_staff_forms import ApplicationForm, LookupForm
 from govhub.cases.workflow import Action
 from govhub.catalog.models import ImplementationItem, Material
 from govhub.core.errors import ApplicationError, Forbidden
-from govhub.core.validators import check_id_number, check_uscc
-from govhub.identity.forms import IdentityForm
 from govhub.organizations.models import Position
 from govhub.organizations.policies import valid_positions
 from govhub.registries.selectors import legal_entity_get, resident_verify
@@ -65,7 +62,7 @@ def intake_items(user: Any, query: str = "") -> Any:
     for position in valid_positions(user):
         if position.role == Role.WINDOW_CLERK:
             departments = {position.department_id}
-            if position.window_id is not None:
+            if position.window is not None:
                 departments |= set(position.window.departments.values_list("pk", flat=True))
             part = Q(department_id__in=departments, region__path__startswith=position.region.path)
         elif position.role == Role.GRASSROOTS_AGENT:
@@ -134,108 +131,6 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 
 # --- steps 2 and 3: the applicant and the application ----------------------------------------
-
-
-class LookupForm(IdentityForm):
-    """The applicant as the clerk reads them from the ID card (and business licence)."""
-
-    required_messages = {
-        "name": gettext_lazy("请填写申请人姓名。"),
-        "id_number": gettext_lazy("请填写申请人身份证号码。"),
-    }
-
-    channel = forms.ChoiceField(label=gettext_lazy("申请方式"), widget=forms.RadioSelect)
-    name = forms.CharField(
-        label=gettext_lazy("申请人姓名"),
-        max_length=64,
-        help_text=gettext_lazy("与居民身份证一致；为单位办理时填写经办人。"),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "size": "16"}),
-    )
-    id_number = forms.CharField(
-        label=gettext_lazy("居民身份证号码"),
-        max_length=32,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "size": "24", "class": "input--id"}
-        ),
-    )
-    uscc = forms.CharField(
-        label=gettext_lazy("统一社会信用代码"),
-        required=False,
-        max_length=32,
-        help_text=gettext_lazy("为企业或其他组织办理时填写。"),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "size": "24", "class": "input--id"}
-        ),
-    )
-
-    def __init__(self, *args: Any, channels: list[tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["channel"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = channels
-        field.error_messages["required"] = _("请选择申请方式。")
-        if channels:
-            field.initial = channels[0][0]
-        if len(channels) == 1:
-            field.widget = forms.HiddenInput()
-
-    def clean_name(self) -> str:
-        return "".join(self.cleaned_data["name"].split())
-
-    def clean_id_number(self) -> str:
-        return check_id_number(self.cleaned_data["id_number"]).value
-
-    def clean_uscc(self) -> str:
-        value = self.cleaned_data.get("uscc") or ""
-        if not value.strip():
-            return ""
-        return check_uscc(value, allow_legacy_check=True).value
-
-
-class ApplicationForm(LookupForm):
-    """Step 3: the looked-up applicant (hidden) and what the clerk records besides the
-    application form and the materials."""
-
-    mobile = forms.CharField(
-        label=gettext_lazy("联系电话"),
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "size": "16"}),
-    )
-    proxy_note = forms.CharField(
-        label=gettext_lazy("代办授权说明"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": "3"}),
-    )
-    door_to_door = forms.BooleanField(label=gettext_lazy("上门代办"), required=False)
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("name", "id_number", "uscc"):
-            self.fields[name].widget = forms.HiddenInput()
-        self.fields["channel"].widget = forms.HiddenInput()
-        self.fields["idempotency_key"].initial = uuid.uuid4().hex
-        channel = self.data.get("channel") if self.is_bound else self.initial.get("channel")
-        if channel == Channel.HOTLINE:
-            self.fields["proxy_note"].label = _("来电记录")
-            self.fields["proxy_note"].help_text = _(
-                "来电时间、来电号码，以及来电人同意代为提交申请的说明。"
-            )
-        else:
-            self.fields["proxy_note"].help_text = _(
-                "委托书编号或授权方式（例如：本人到服务点签署委托书，编号……）。"
-            )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if (
-            data.get("channel") == Channel.SERVICE_POINT
-            and not (data.get("proxy_note") or "").strip()
-        ):
-            self.add_error("proxy_note", _("请记录申请人的代办授权（委托书编号或授权方式）。"))
-        return data
 
 
 def _item_or_404(user: Any, code: str) -> tuple[ImplementationItem, list[tuple[str, str]]]:
@@ -458,11 +353,11 @@ def _submit(
         if version.form_schema
         else {}
     )
-    chosen_files = {
-        material.pk: request.FILES[f"file_{material.pk}"]
-        for material in version.materials.all()
-        if f"file_{material.pk}" in request.FILES
-    }
+    chosen_files: dict[int, UploadedFile] = {}
+    for material in version.materials.all():
+        upload = request.FILES.get(f"file_{material.pk}")
+        if isinstance(upload, UploadedFile):
+            chosen_files[material.pk] = upload
     paper = [
         material.pk
         for material in version.materials.all()

@@ -46,7 +46,8 @@ def valid_positions(user: Any) -> list[Position]:
     positions = list(
         Position.objects.valid_on(today)
         .filter(staff__user_id=user.pk)
-        .select_related("department", "region")
+        .select_related("department", "region", "window")
+        .prefetch_related("window__departments")
     )
     if cache is not None:
         cache[key] = positions

@@ -24,3 +24,15 @@ def kiosk_frame(context: template.Context) -> dict[str, Any]:
     from govhub.cases.views_kiosk import kiosk_context
 
     return kiosk_context(context["request"])
+
+
+@register.inclusion_tag("cases/staff/_workbench_link.html", takes_context=True)
+def workbench_link(context: template.Context) -> dict[str, Any]:
+    """`{% workbench_link %}`: a "工作台" link in the header for staff with a working
+    position (nothing for anyone else)."""
+    from govhub.cases.views_staff_common import can_use_workbench
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    shown = bool(user is not None and user.is_authenticated and can_use_workbench(user))
+    return {"shown": shown}
