@@ -28,6 +28,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import multiprocessing
@@ -206,9 +207,13 @@ def _sample_numbers(department_id: int) -> list[str]:
 
     rng = random.Random(2026)
     cases = Case.objects.filter(department_id=department_id).exclude(state="draft")
-    open_numbers = list(
-        cases.exclude(state__in=FINAL_STATES).order_by("pk").values_list("number", flat=True)
-    )
+    open_numbers = [
+        number
+        for number in cases.exclude(state__in=FINAL_STATES)
+        .order_by("pk")
+        .values_list("number", flat=True)
+        if number
+    ]
     numbers = rng.sample(open_numbers, min(len(open_numbers), DETAIL_SAMPLE // 2))
     bounds = cases.order_by("pk").values_list("pk", flat=True)
     low, high = bounds.first(), cases.order_by("-pk").values_list("pk", flat=True).first()
@@ -291,10 +296,9 @@ def _latency(total: int) -> list[Figure]:
             PAGE_TARGET,
         )
     for queue, user in (("intake", clerk), ("review", reviewer), ("all", reviewer)):
-        count = _queries(lambda u=user, q=queue: selectors.case_queue(actor=u, queue=q))
-        samples = _timed(
-            lambda u=user, q=queue: selectors.case_queue(actor=u, queue=q), repeat=REPEAT
-        )
+        one_page = functools.partial(selectors.case_queue, actor=user, queue=queue)
+        count = _queries(one_page)
+        samples = _timed(one_page, repeat=REPEAT)
         figures.extend(
             _figures(
                 f"selectors.case_queue({queue}) first page",
@@ -601,9 +605,9 @@ def _read_response(sock: socket.socket, buffer: bytearray) -> tuple[int, bytes, 
         if not chunk:
             raise ConnectionError("closed in the body")
         buffer += chunk
-    body = bytes(buffer[:length])
+    content = bytes(buffer[:length])
     del buffer[:length]
-    return status, body, keep
+    return status, content, keep
 
 
 def _one_request(port: int, request: bytes) -> tuple[int, bytes, float]:

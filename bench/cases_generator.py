@@ -445,7 +445,7 @@ class _Source:
             _Person(
                 name=e(user.full_name[:64]),
                 id_cipher=encrypt_text(user.id_number),
-                id_hash=user.id_number_hash,
+                id_hash=user.id_number_hash or id_number_hash(user.id_number),
                 masked=mask_id_number(user.id_number),
                 mobile=user.mobile or "13900000000",
                 account_id=user.pk,

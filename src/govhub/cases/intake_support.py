@@ -11,6 +11,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from govhub.cases import policies, prefill, schema_form, uploads
 from govhub.cases.models import ApplicantKind, Case, CaseMaterial, Channel
@@ -56,7 +57,12 @@ def check_form(version: ItemVersion, form_data: Mapping[str, Any]) -> None:
     if errors:
         count = sum(len(messages) for messages in errors.values())
         raise InvalidInput(
-            _("申请表有 %(count)s 处需要修改，请按提示更正。") % {"count": count},
+            ngettext(
+                "申请表有 %(count)s 处需要修改，请按提示更正。",
+                "申请表有 %(count)s 处需要修改，请按提示更正。",
+                count,
+            )
+            % {"count": count},
             fields={f"form.{name}": messages for name, messages in errors.items()},
         )
 

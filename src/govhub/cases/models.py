@@ -175,7 +175,7 @@ class Case(models.Model):
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("经办人"),
+        verbose_name=pgettext_lazy("case assignee", "经办人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -265,7 +265,7 @@ class CaseStep(models.Model):
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("经办人"),
+        verbose_name=pgettext_lazy("case assignee", "经办人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -34,5 +34,11 @@ def workbench_link(context: template.Context) -> dict[str, Any]:
 
     request = context.get("request")
     user = getattr(request, "user", None)
-    shown = bool(user is not None and user.is_authenticated and can_use_workbench(user))
+    # Only staff accounts hold positions: nobody else costs a query.
+    shown = bool(
+        user is not None
+        and user.is_authenticated
+        and getattr(user, "kind", "") == "staff"
+        and can_use_workbench(user)
+    )
     return {"shown": shown}

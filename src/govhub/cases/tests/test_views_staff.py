@@ -283,13 +283,12 @@ def test_queue_page_query_count_does_not_grow_with_rows(client: Any, team: dict[
         )
     many = _queue_queries(client)
     assert many == few
-    # Pinned: the user, their positions, the window and its departments (once per scope:
-    # six counts, the item filter and the page), six counts, the item list, one page, the
-    # inbox badge.
+    # Pinned: the user, their positions (with their windows' departments, prefetched once),
+    # the queue counts, the item list for the filter, one page, the inbox badge.
     assert many == PINNED_QUEUE_QUERIES
 
 
-PINNED_QUEUE_QUERIES = 18
+PINNED_QUEUE_QUERIES = 11
 
 
 # --- the case page ------------------------------------------------------------------------

@@ -26,7 +26,7 @@ def loaded(settings):
 
 
 def test_demo_accounts(loaded):
-    assert loaded == {"person_accounts": 6, "enterprises": 2, "agents": 1, "staff_totp_devices": 12}
+    assert loaded == {"person_accounts": 6, "enterprises": 2, "agents": 1, "staff_totp_devices": 14}
     zhang = User.objects.get(username="demo-zhangwei")
     assert (
         zhang.full_name == "张伟"
