@@ -164,8 +164,14 @@ def register_error_handlers(api: NinjaAPI) -> None:
             409: "conflict",
             429: "rate_limited",
         }
+        # Ninja's own messages are English; say the same in the user's language.
+        message: Any = exc.message
+        if str(message).startswith("Cannot parse request body"):
+            message = _("请求正文无法解析：请发送有效的 JSON（或按接口说明的表单格式）。")
+        elif str(message) == "CSRF check Failed":
+            message = _("安全校验失败：请刷新页面后重试。")
         return respond(
-            request, exc.status_code, error_body(codes.get(exc.status_code, "error"), exc.message)
+            request, exc.status_code, error_body(codes.get(exc.status_code, "error"), message)
         )
 
     @api.exception_handler(Exception)

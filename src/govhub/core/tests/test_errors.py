@@ -69,6 +69,12 @@ def test_schema_errors_name_each_field(client):
     assert envelope(response, 422, "validation_error")["fields"] == {"count": ["请输入整数。"]}
 
 
+def test_a_body_that_is_not_json_gets_a_message_in_the_users_language(client):
+    response = client.post("/api/schema", "{not json", content_type="application/json")
+    error = envelope(response, 400, "bad_request")
+    assert error["message"].startswith("请求正文无法解析")
+
+
 def test_django_validation_errors(client):
     error = envelope(client.get("/api/django-validation-dict"), 422, "validation_error")
     assert error["fields"] == {"uscc": ["统一社会信用代码校验码不正确，请核对最后一位。"]}
