@@ -480,7 +480,9 @@ class CaseRowOut(Schema):
 class CaseListOut(Schema):
     count: int | None = Field(..., description="总条数（我的申请）；队列为 null，见 `counts`")
     counts: dict[str, int] | None = Field(
-        ..., description="队列：各队列的办件数（标签页角标）；我的申请为 null"
+        ...,
+        description="队列：各队列的办件数（标签页角标，最多数到 1000：超过 999 即为 1000）；"
+        "我的申请为 null",
     )
     page: int
     page_size: int

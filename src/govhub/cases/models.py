@@ -213,7 +213,11 @@ class Case(models.Model):
         ]
         indexes = [
             # A department's queue: open cases by deadline.
-            models.Index(fields=("department", "state", "promised_due", "id"), name="case_queue"),
+            # The order of a queue page: the soonest due, then the oldest submitted.
+            models.Index(
+                fields=("department", "state", "promised_due", "submitted_at", "id"),
+                name="case_queue",
+            ),
             models.Index(fields=("applicant", "-created_at"), name="case_applicant"),
             models.Index(fields=("enterprise", "-created_at"), name="case_enterprise"),
             models.Index(fields=("region", "state"), name="case_region_state"),
@@ -289,7 +293,15 @@ class CaseStep(models.Model):
         verbose_name = pgettext_lazy("singular", "办理环节")
         verbose_name_plural = pgettext_lazy("plural", "办理环节")
         ordering = ("case", "position", "id")
-        indexes = [models.Index(fields=("department", "finished_at"), name="case_step_open")]
+        indexes = [
+            models.Index(fields=("department", "finished_at"), name="case_step_open"),
+            # Joint review steps sent to a department (staff scope, the joint queue).
+            models.Index(
+                fields=("department", "case"),
+                condition=Q(kind="joint_review"),
+                name="case_step_joint",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} · {self.name}"

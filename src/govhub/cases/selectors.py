@@ -28,15 +28,35 @@ from govhub.cases.models import (
     SupplementRequest,
 )
 from govhub.cases.workflow import FINAL_STATES, TRANSITIONS, Action, State
+from govhub.catalog.models import ImplementationItem
 from govhub.core import calendar
 from govhub.core.errors import NotFound
+from govhub.core.requestid import request_cache
 from govhub.identity.models import Enterprise
-from govhub.organizations.models import Position
+from govhub.organizations.models import Position, Region
 from govhub.organizations.policies import valid_positions
 
 Role = Position.Role
 
 # --- scopes ------------------------------------------------------------------------------
+
+
+def _regions_within(region: Region) -> list[int]:
+    """Ids of `region` and every region inside it, remembered for the request. Scoping by
+    this list (not by `region__path__startswith`, which joins the region table with a LIKE
+    the planner cannot estimate) lets the queue use its index."""
+    cache = request_cache()
+    key = ("cases.regions_within", region.pk)
+    if cache is not None and key in cache:
+        return list(cache[key])  # type: ignore[call-overload]
+    ids = list(
+        Region.objects.filter(path__startswith=region.path)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if cache is not None:
+        cache[key] = ids
+    return ids
 
 
 def _department_scope(user: Any, roles: set[str] | frozenset[str]) -> Q | None:
@@ -49,7 +69,7 @@ def _department_scope(user: Any, roles: set[str] | frozenset[str]) -> Q | None:
         if position.role == Role.WINDOW_CLERK and position.window is not None:
             departments |= {d.pk for d in position.window.departments.all()}
         part = Q(
-            department_id__in=sorted(departments), region__path__startswith=position.region.path
+            department_id__in=sorted(departments), region_id__in=_regions_within(position.region)
         )
         condition = part if condition is None else condition | part
     return condition
@@ -72,7 +92,7 @@ def staff_cases(user: Any) -> QuerySet[Case]:
         )
     for position in valid_positions(user):
         if position.role == Role.SUPERVISOR:
-            condition |= Q(region__path__startswith=position.region.path)
+            condition |= Q(region_id__in=_regions_within(position.region))
     return Case.objects.filter(condition).exclude(state=State.DRAFT)
 
 
@@ -229,8 +249,31 @@ def case_queue(
     return rows[:page_size], len(rows) > page_size
 
 
-def queue_counts(*, actor: Any) -> dict[str, int]:
-    return {queue: _queue_base(actor, queue).count() for queue in QUEUES if queue != "all"}
+COUNT_CAP = 999
+
+
+def queue_items(user: Any) -> QuerySet[ImplementationItem]:
+    """The catalogue items whose cases `user` may work (their departments, their window's
+    departments), for a queue's item filter."""
+    departments: set[int] = set()
+    for position in valid_positions(user):
+        if position.role in policies.WORKING_ROLES:
+            departments.add(position.department_id)
+            if position.role == Role.WINDOW_CLERK and position.window is not None:
+                departments |= {d.pk for d in position.window.departments.all()}
+    if not departments:
+        return ImplementationItem.objects.none()
+    return ImplementationItem.objects.filter(department_id__in=sorted(departments)).order_by(
+        "implementation_code"
+    )
+
+
+def queue_counts(*, actor: Any, cap: int = COUNT_CAP) -> dict[str, int]:
+    """How many cases each queue holds, counted up to `cap` (a tab shows "999+" beyond):
+    an exact count over a million cases costs more than the page itself."""
+    return {
+        queue: _queue_base(actor, queue)[: cap + 1].count() for queue in QUEUES if queue != "all"
+    }
 
 
 # --- one case -----------------------------------------------------------------------------

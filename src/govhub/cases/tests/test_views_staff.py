@@ -284,11 +284,12 @@ def test_queue_page_query_count_does_not_grow_with_rows(client: Any, team: dict[
     many = _queue_queries(client)
     assert many == few
     # Pinned: the user, their positions (with their windows' departments, prefetched once),
-    # the queue counts, the item list for the filter, one page, the inbox badge.
+    # the regions their positions cover, the queue counts, the item list for the filter,
+    # one page, the inbox badge.
     assert many == PINNED_QUEUE_QUERIES
 
 
-PINNED_QUEUE_QUERIES = 11
+PINNED_QUEUE_QUERIES = 12
 
 
 # --- the case page ------------------------------------------------------------------------
