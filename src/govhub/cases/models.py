@@ -75,7 +75,11 @@ class Case(models.Model):
         ImplementationItem, verbose_name=_("事项"), on_delete=models.PROTECT, related_name="cases"
     )
     version = models.ForeignKey(
-        ItemVersion, verbose_name=_("事项版本"), on_delete=models.PROTECT, related_name="+"
+        ItemVersion,
+        verbose_name=_("事项版本"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # covered by a composite index or never filtered on
     )
     variant = models.ForeignKey(
         HandlingVariant,
@@ -84,12 +88,21 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # covered by a composite index or never filtered on
     )
     department = models.ForeignKey(
-        Department, verbose_name=_("受理部门"), on_delete=models.PROTECT, related_name="cases"
+        Department,
+        verbose_name=_("受理部门"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,  # covered by a composite index or never filtered on
     )
     region = models.ForeignKey(
-        Region, verbose_name=_("行政区划"), on_delete=models.PROTECT, related_name="cases"
+        Region,
+        verbose_name=_("行政区划"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,  # covered by a composite index or never filtered on
     )
     state = models.CharField(
         _("状态"), max_length=24, choices=State.choices, default=State.DRAFT, db_index=True
@@ -108,6 +121,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,  # covered by a composite index or never filtered on
     )
     applicant_name = models.CharField(_("申请人姓名"), max_length=64)
     applicant_id_number = EncryptedTextField(_("申请人身份证号码"), blank=True)
@@ -120,6 +134,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,  # covered by a composite index or never filtered on
     )
     enterprise_uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     enterprise_name = models.CharField(_("单位名称"), max_length=128, blank=True)
@@ -132,12 +147,23 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # covered by a composite index or never filtered on
     )
     window = models.ForeignKey(
-        Window, verbose_name=_("受理窗口"), null=True, blank=True, on_delete=models.PROTECT
+        Window,
+        verbose_name=_("受理窗口"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,  # covered by a composite index or never filtered on
     )
     service_point = models.ForeignKey(
-        ServicePoint, verbose_name=_("服务点"), null=True, blank=True, on_delete=models.PROTECT
+        ServicePoint,
+        verbose_name=_("服务点"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,  # covered by a composite index or never filtered on
     )
     door_to_door = models.BooleanField(_("上门代办"), default=False)
     proxy_note = models.TextField(_("代办授权说明"), blank=True)
@@ -172,6 +198,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # covered by a composite index or never filtered on
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
