@@ -1180,6 +1180,11 @@ class _Writer:
             _copy_escape if self.vendor == "postgresql" else (lambda text: text)
         )
         qn = connection.ops.quote_name
+        self.current_step_at = COLUMNS["Case"].index("current_step_id")
+        self.set_current_step = (
+            f"UPDATE {qn(_models()['Case']._meta.db_table)} SET {qn('current_step_id')} = ? "
+            f"WHERE {qn('id')} = ?"
+        )
         self.statements: dict[str, str] = {}
         self.extra: dict[str, tuple[Any, ...]] = {}
         self.formats: dict[str, str] = {}
@@ -1207,6 +1212,7 @@ class _Writer:
         """The batch as (statement, data) pairs for `send`: COPY text on PostgreSQL, rows
         of parameters on SQLite."""
         encoded: list[tuple[str, Any]] = []
+        steps: list[tuple[int, int]] = []
         for name in TABLE_ORDER:
             batch = rows[name]
             if not batch:
@@ -1216,6 +1222,14 @@ class _Writer:
                 encoded.append((self.statements[name], "".join([line(*row) for row in batch])))
             else:
                 extra = self.extra[name]
+                if name == "Case":
+                    # A case names its current step, which is written after it. SQLite
+                    # settles a deferred foreign key by searching the referring column,
+                    # and `current_step_id` has no index: every step would scan the
+                    # cases. So the cases go in without it and get it once the steps are in.
+                    at = self.current_step_at
+                    steps = [(row[at], row[0]) for row in batch if row[at] is not None]
+                    batch = [(*row[:at], None, *row[at + 1 :]) for row in batch]
                 encoded.append(
                     (
                         self.statements[name],
@@ -1226,6 +1240,8 @@ class _Writer:
                         ],
                     )
                 )
+                if name == "CaseStep" and steps:
+                    encoded.append((self.set_current_step, steps))
         return encoded
 
     def send(self, encoded: list[tuple[str, Any]]) -> None:
