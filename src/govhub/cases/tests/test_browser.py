@@ -13,6 +13,7 @@ the test client and handed to the browser as its cookie.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,26 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Role = Position.Role
 
 
+@pytest.fixture(autouse=True)
+def _contexts() -> Iterator[list[Any]]:
+    """Every browser context a test opens is closed when it ends, so no page is still
+    talking to the live server after the test (and its database) are gone."""
+    opened: list[Any] = []
+    OPENED.append(opened)
+    yield opened
+    OPENED.pop()
+    for context in opened:
+        context.close()
+
+
+OPENED: list[list[Any]] = []
+
+
 def open_as(browser: Any, live_server: Any, user: Any, methods: tuple[str, ...]) -> Any:
     client = Client()
     sign_in(client, user, methods=methods)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    OPENED[-1].append(context)
     context.add_cookies(
         [
             {
