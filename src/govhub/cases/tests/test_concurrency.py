@@ -71,20 +71,24 @@ def test_two_reviewers_on_the_same_step() -> None:
     assert CaseEvent.objects.filter(case=case, action="review").count() == 1
 
 
-def test_accept_and_withdraw_at_once() -> None:
+def test_accept_and_refuse_to_accept_at_once() -> None:
+    """Both start only from "submitted": whichever runs second finds the state moved,
+    in any order and however the threads interleave."""
     item = make_online_item()
-    clerk = staff_member(Role.WINDOW_CLERK, item.department)
-    applicant = VerifiedPersonFactory()
-    case = submit_case(item=item, applicant=applicant)
+    first = staff_member(Role.WINDOW_CLERK, item.department)
+    second = staff_member(Role.WINDOW_CLERK, item.department)
+    case = submit_case(item=item, applicant=VerifiedPersonFactory())
 
     outcomes = race(
-        lambda: services.case_accept(actor=clerk, case=case),
-        lambda: services.case_withdraw(actor=applicant, case=case, reason="不办了"),
+        lambda: services.case_accept(actor=first, case=case),
+        lambda: services.case_reject_intake(
+            actor=second, case=case, reason="不属于本部门职权", legal_notice="请向有关部门申请。"
+        ),
     )
     assert sum(isinstance(o, Case) for o in outcomes) == 1, outcomes
     assert sum(isinstance(o, Conflict) for o in outcomes) == 1, outcomes
     fresh = Case.objects.get(pk=case.pk)
-    assert fresh.state in ("under_review", "withdrawn")
+    assert fresh.state in ("under_review", "not_accepted")
     assert CaseEvent.objects.filter(case=case).count() == 2  # submit + the winner
 
 
