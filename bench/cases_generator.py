@@ -502,7 +502,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "service_point_id", "door_to_door", "proxy_note", "form_data", "prefill_sources",
         "case_kind", "promised_limit_value", "promised_limit_unit", "legal_limit_value",
         "legal_limit_unit", "accepted_on", "promised_due", "legal_due", "paused_since",
-        "paused_days", "extension_days", "current_step_id", "assignee_id", "decision",
+        "paused_days", "extension_days", "current_step_id", "waiting_role", "assignee_id",
+        "decision",
         "decision_reason", "remedy", "outcome_reason", "delivery_method", "delivery_address",
         "tracking_number", "revision", "created_at", "submitted_at", "decided_at",
         "completed_at", "updated_at",
@@ -801,6 +802,7 @@ class _Builder:
 
         state_now = "submitted"
         assignee = current_step = N
+        waiting_role = ""
         decided_at = completed_at = None
         decision = decision_reason = remedy = outcome_reason = ""
         delivery_method = delivery_address = tracking = ""
@@ -990,6 +992,8 @@ class _Builder:
                             )
                     if current_step is N:
                         current_step, assignee = step_id, holder
+                        if step.department_id == item.department_id:
+                            waiting_role = step.role
                     steps.append(
                         (
                             step_id, case_id, position, step.name, step.kind, step.role,
@@ -1039,6 +1043,7 @@ class _Builder:
                 )
             elif state == "withdrawn" or state == "terminated":
                 current_step = assignee = N
+                waiting_role = ""
                 state_now = state
                 if state == "withdrawn":
                     outcome_reason = WITHDRAW_REASON
@@ -1105,6 +1110,7 @@ class _Builder:
                         )
             if decided_at is not None:
                 current_step = assignee = N
+                waiting_role = ""
 
         self.rows["Case"].append(
             (
@@ -1118,7 +1124,8 @@ class _Builder:
                 submitted_by, window_id, service_point_id, door, proxy, form, "{}",
                 item.case_kind, item.promised_db, promised_unit, item.legal_db, legal_unit,
                 N if accepted_on is None else accepted_on, promised_due, legal_due, paused_since,
-                0, 0, current_step, assignee, decision, decision_reason, remedy, outcome_reason,
+                0, 0, current_step, waiting_role, assignee, decision, decision_reason, remedy,
+                outcome_reason,
                 delivery_method, delivery_address, tracking, len(self.events) - first_event,
                 self._text(submitted - 5), submitted_text,
                 N if decided_at is None else self._text(decided_at),

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from govhub.core.config import env_bool, env_list, load_or_create_secret_key
 
@@ -146,13 +148,33 @@ else:
 
 TASK_BACKEND = os.environ.get("TASK_BACKEND", "rq" if REDIS_URL else "database")
 if TASK_BACKEND == "rq":
-    INSTALLED_APPS.append("django_tasks_rq")
+    # django_rq provides the worker: `manage.py rqworker --job-class django_tasks_rq.Job`.
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Periodic jobs (govhub.core.scheduler, docs/tasks.md): a JSON object, job name →
+# {"every": seconds} | {"at": "HH:MM"} (daily, TIME_ZONE) | {"enabled": false}.
+try:
+    GOVHUB_SCHEDULE = json.loads(os.environ.get("GOVHUB_SCHEDULE") or "{}")
+except json.JSONDecodeError as _exc:
+    raise ImproperlyConfigured(f"GOVHUB_SCHEDULE is not valid JSON: {_exc}") from _exc
+
+# --- Cases: limits a city sets by policy (each read where it is used, with its default) ---
+for _name in (
+    "GOVHUB_UPLOAD_MAX_BYTES",
+    "GOVHUB_KIOSK_IDLE_SECONDS",
+    "GOVHUB_CASE_STATUS_FAILURES",
+    "GOVHUB_CASE_STATUS_WINDOW_SECONDS",
+    "GOVHUB_AUDIT_RETENTION_DAYS",
+    "GOVHUB_AUDIT_SEAL_GRACE_SECONDS",
+):
+    if os.environ.get(_name):
+        globals()[_name] = int(os.environ[_name])
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_COOKIE_HTTPONLY = True

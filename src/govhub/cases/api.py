@@ -46,6 +46,7 @@ ENDPOINTS: list[Endpoint] = [
     api_intake.draft_create,
     api_intake.draft_detail,
     api_intake.draft_update,
+    api_intake.draft_discard,
     api_intake.draft_material_upload,
     api_intake.draft_submit,
     api_files.draft_material_file,

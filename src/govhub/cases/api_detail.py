@@ -23,13 +23,13 @@ from govhub.cases.models import (
     CaseResult,
     CaseStep,
     Channel,
-    ClockUnit,
     DeadlineChange,
     DeliveryMethod,
     SpecialProcedure,
     SupplementRequest,
 )
 from govhub.cases.workflow import Action, Decision, State
+from govhub.catalog.models import TimeUnit
 from govhub.core.masking import mask_phone
 from govhub.organizations.models import Position
 
@@ -255,7 +255,7 @@ def _clock(detail: selectors.CaseDetail) -> dict[str, Any]:
     summary = detail.clock
     step = detail.case.current_step
     return {
-        "unit": _choice(ClockUnit, summary.unit) or labelled("", ""),
+        "unit": _choice(TimeUnit, summary.unit) or labelled("", ""),
         "accepted_on": summary.accepted_on,
         "used_days": summary.used,
         "left_days": summary.left,
@@ -355,6 +355,18 @@ def detail_out(
         "results": [_result(request, case, r) for r in detail.results],
         "history": [_event(e, case, staff_view=staff_view) for e in detail.history],
         "actions": _actions(request, case, detail.actions),
+        "url": case_url(request, case),
+    }
+
+
+def receipt_of(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """The short answer to a submission (`CaseReceiptOut`): what was filed, and where."""
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "state": labelled(case.state, case.get_state_display()),
+        "revision": case.revision,
+        "submitted_at": case.submitted_at,
         "url": case_url(request, case),
     }
 

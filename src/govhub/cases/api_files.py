@@ -8,12 +8,10 @@ from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govhub.cases import selectors
-from govhub.cases.api_auth import AUTH, Caller, caller_of, guarded, visible_case
-from govhub.cases.api_detail import applicant_may_see
+from govhub.cases import selectors_staff
+from govhub.cases.api_auth import AUTH, Caller, caller_of, guarded
 from govhub.cases.api_routes import ACTING_FOR_PARAMETER, FILE_RESPONSES, endpoint
-from govhub.cases.models import Case, CaseMaterial, CaseResult
-from govhub.cases.workflow import State
+from govhub.cases.models import CaseResult
 from govhub.core.audit import audit_log
 from govhub.core.errors import NotFound
 
@@ -71,12 +69,17 @@ def _download_name(name: str, extension_from: str) -> str:
     return stem
 
 
-def _material_download(caller: Caller, case: Case, material_id: int) -> FileResponse:
-    held = CaseMaterial.objects.filter(case=case, pk=material_id).exclude(file="").first()
-    staff_view = case.state != State.DRAFT and (
-        selectors.staff_cases(caller.user).filter(pk=case.pk).exists()
+def _material_download(
+    caller: Caller, material_id: int, *, case_id: int | None = None, number: str | None = None
+) -> FileResponse:
+    held = selectors_staff.case_material_file(
+        actor=caller.user,
+        material_id=material_id,
+        case_id=case_id,
+        number=number,
+        acting_for=caller.acting_for,
     )
-    if held is None or not (staff_view or applicant_may_see(case, held, caller.user)):
+    if held is None:
         raise NotFound(_("找不到该文件，或您无权查看。"))
     return _file_response(
         held.file,
@@ -97,7 +100,7 @@ def _material_download(caller: Caller, case: Case, material_id: int) -> FileResp
 @guarded(write=False)
 def draft_material_file(request: HttpRequest, draft_id: int, material_id: int) -> Any:
     caller = caller_of(request)
-    return _material_download(caller, visible_case(caller, case_id=draft_id), material_id)
+    return _material_download(caller, material_id, case_id=draft_id)
 
 
 @endpoint(
@@ -113,7 +116,7 @@ def draft_material_file(request: HttpRequest, draft_id: int, material_id: int) -
 @guarded(write=False)
 def material_file(request: HttpRequest, number: str, material_id: int) -> Any:
     caller = caller_of(request)
-    return _material_download(caller, visible_case(caller, number=number), material_id)
+    return _material_download(caller, material_id, number=number)
 
 
 @endpoint(
@@ -132,11 +135,10 @@ def material_file(request: HttpRequest, number: str, material_id: int) -> Any:
 @guarded(write=False)
 def result_file(request: HttpRequest, number: str, result_id: int) -> Any:
     caller = caller_of(request)
-    case, viewer = selectors.case_visible(
-        caller.user, case_id=None, number=number, acting_for=caller.acting_for
+    result, viewer = selectors_staff.case_result_file(
+        actor=caller.user, number=number, result_id=result_id, acting_for=caller.acting_for
     )
-    result = CaseResult.objects.filter(case=case, pk=result_id).select_related("case").first()
-    if result is None or not result.file:
+    if result is None:
         raise NotFound(_("找不到该文件，或您无权查看。"))
     if viewer == "applicant":
         record_first_download(result, actor=caller.user, request=request)

@@ -15,11 +15,12 @@ from ninja.responses import Status
 from govhub.cases import services
 from govhub.cases.api_auth import AUTH, caller_of, check_revision, guarded, visible_case
 from govhub.cases.api_bodies import multipart_body, read_files, read_payload
-from govhub.cases.api_detail import detail_of
+from govhub.cases.api_detail import detail_of, receipt_of
 from govhub.cases.api_routes import (
     ACTING_FOR_EXTRA,
     CREATE_RESPONSES,
     READ_RESPONSES,
+    SUBMIT_RESPONSES,
     TASK_RESPONSES,
     E,
     endpoint,
@@ -35,11 +36,9 @@ from govhub.cases.api_schemas import (
     ResubmitIn,
     SubmitIn,
 )
-from govhub.cases.models import Case
 from govhub.cases.workflow import State
 from govhub.catalog.models import ImplementationItem, Material
-from govhub.core.errors import Conflict, InvalidInput, NotFound
-from govhub.identity.models import User
+from govhub.core.errors import InvalidInput, NotFound
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,64}")
@@ -53,6 +52,21 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
+PREFER_PARAMETER = header_parameter(
+    "Prefer",
+    "`return=minimal`：成功时只返回办件回执，不返回完整详情（RFC 7240）。",
+)
+
+
+def _prefers_minimal(request: HttpRequest) -> bool:
+    """`Prefer: return=minimal` (RFC 7240), among any other preferences."""
+    preferences = request.headers.get("Prefer", "")
+    return any(
+        part.strip().lower().replace(" ", "") == "return=minimal"
+        for part in preferences.replace(";", ",").split(",")
+    )
+
+
 def _idempotency_key(request: HttpRequest) -> str | None:
     raw = request.headers.get(IDEMPOTENCY_HEADER)
     if raw is None or not raw.strip():
@@ -64,21 +78,11 @@ def _idempotency_key(request: HttpRequest) -> str | None:
     return key
 
 
-def earlier_submission(user: User, key: str) -> Case | None:
-    """The case this account already submitted with `key` (a retried request)."""
-    return (
-        Case.objects.filter(submitted_by=user, idempotency_key=key)
-        .exclude(state=State.DRAFT)
-        .select_related("item")
-        .first()
-    )
-
-
 def _item(code: str) -> ImplementationItem:
-    from govhub.catalog.selectors import item_get_public
+    from govhub.catalog.selectors import item_for_application
 
     try:
-        return item_get_public(implementation_code=code.strip())
+        return item_for_application(implementation_code=code.strip())
     except NotFound as exc:
         message = _("找不到该事项，请核对事项实施编码。")
         raise InvalidInput(message, fields={"item": [message]}) from exc
@@ -87,7 +91,7 @@ def _item(code: str) -> ImplementationItem:
 @endpoint(
     "POST",
     "",
-    response=CREATE_RESPONSES,
+    response=SUBMIT_RESPONSES,
     auth=AUTH,
     url_name="cases_submit",
     summary="一次提交申请（含材料文件）",
@@ -95,7 +99,8 @@ def _item(code: str) -> ImplementationItem:
         "multipart/form-data：JSON 部分 `payload`（事项实施编码 `item`、申请表 `form_data`、"
         "渠道 `channel`，工作人员渠道另有 `applicant`、`paper_material_ids` 等），"
         "每份材料一个文件部分 `material_<材料id>`。政府部门已有的材料（如身份证）自动从源头调取，"
-        "不必上传。成功返回 201 和完整的办件详情。\n\n"
+        "不必上传。成功返回 201 和完整的办件详情；请求头带 `Prefer: return=minimal` 时只返回"
+        "办件回执（编号、状态、修订号、提交时间、详情地址 `url`），适合批量提交的客户端。\n\n"
         "请求头 `Idempotency-Key`（建议）：同一账号用同一个值重复提交（重复点击、网络重试）"
         "只会建立一个办件，重复的请求返回 200 和第一次建立的办件；同一个值用于另一事项返回 409 "
         "`idempotency_key_reused`。\n\n"
@@ -105,7 +110,10 @@ def _item(code: str) -> ImplementationItem:
         "`file_unsafe`、`file_too_large`）；未实名认证 403 `real_name_required`。"
     ),
     openapi_extra=multipart_body(
-        SubmitIn, payload_required=True, materials=True, parameters=[IDEMPOTENCY_PARAMETER]
+        SubmitIn,
+        payload_required=True,
+        materials=True,
+        parameters=[IDEMPOTENCY_PARAMETER, PREFER_PARAMETER],
     ),
 )
 @guarded(write=True)
@@ -115,13 +123,6 @@ def case_submit(request: HttpRequest) -> Any:
     files, _other = read_files(request, materials=True)
     key = _idempotency_key(request)
     item = _item(payload.item)
-    if key is not None and (earlier := earlier_submission(caller.user, key)) is not None:
-        if earlier.item_id != item.pk:
-            raise Conflict(
-                _("该 Idempotency-Key 已用于另一项申请，请为新的申请生成新的值。"),
-                code="idempotency_key_reused",
-            )
-        return Status(200, detail_of(request, caller, earlier))
     applicant = None
     if payload.applicant is not None:
         applicant = services.ApplicantData(
@@ -130,7 +131,7 @@ def case_submit(request: HttpRequest) -> Any:
             mobile=payload.applicant.mobile,
             uscc=payload.applicant.uscc.strip().upper(),
         )
-    case = services.case_submit(
+    case, created = services.case_submit_once(
         actor=caller.user,
         channel=payload.channel or caller.default_channel,
         item=item,
@@ -144,6 +145,10 @@ def case_submit(request: HttpRequest) -> Any:
         proxy_note=payload.proxy_note,
         request=request,
     )
+    if not created:  # a retried request: the case the first one created
+        return Status(200, detail_of(request, caller, case))
+    if _prefers_minimal(request):
+        return Status(201, receipt_of(request, case))
     return Status(201, detail_of(request, caller, case))
 
 
@@ -299,6 +304,31 @@ def draft_submit(request: HttpRequest, draft_id: int) -> Any:
         request=request,
     )
     return Status(201, detail_of(request, caller, case))
+
+
+@endpoint(
+    "DELETE",
+    "/drafts/{draft_id}",
+    response={204: None, 401: E, 403: E, 404: E, 409: E},
+    auth=AUTH,
+    url_name="cases_draft_discard",
+    summary="放弃申请草稿",
+    description=(
+        "删除草稿、它的申请表和已上传的材料文件，不能恢复；不留办件记录，也不发通知。"
+        "成功返回 204（无内容）。别人的草稿返回 404；已提交的办件返回 409 `not_a_draft`"
+        "（已提交的申请请用 `POST /{number}/withdraw` 撤回）；能查看但无权修改"
+        "（只有 view 授权的企业经办人）返回 403。"
+    ),
+    openapi_extra=ACTING_FOR_EXTRA,
+)
+@guarded(write=True)
+def draft_discard(request: HttpRequest, draft_id: int) -> Any:
+    caller = caller_of(request)
+    draft = visible_case(caller, case_id=draft_id)
+    services.case_draft_discard(
+        actor=caller.user, case=draft, acting_for=caller.acting_for, request=request
+    )
+    return Status(204, None)
 
 
 # --- After submission: the applicant's steps ----------------------------------------------------

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from govhub.cases.api_auth import AUTH, guarded
-from govhub.cases.api_schemas import CaseDetailOut, ErrorOut
+from govhub.cases.api_schemas import CaseDetailOut, CaseReceiptOut, ErrorOut
 
 E = ErrorOut
 TASK_RESPONSES: dict[int, Any] = {200: CaseDetailOut, 401: E, 403: E, 404: E, 409: E, 422: E}
@@ -24,6 +26,12 @@ CREATE_RESPONSES: dict[int, Any] = {
     404: E,
     409: E,
     422: E,
+}
+# A submission answers with the whole case, or with a receipt when the client prefers
+# (`Prefer: return=minimal`); the detail is tried first.
+SUBMIT_RESPONSES: dict[int, Any] = {
+    **CREATE_RESPONSES,
+    201: Annotated[CaseDetailOut | CaseReceiptOut, Field(union_mode="left_to_right")],
 }
 READ_RESPONSES: dict[int, Any] = {200: CaseDetailOut, 401: E, 403: E, 404: E}
 FILE_RESPONSES: dict[int, Any] = {200: None, 401: E, 403: E, 404: E}

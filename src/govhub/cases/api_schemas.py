@@ -453,6 +453,17 @@ class CaseDetailOut(Schema):
     url: str | None = Field(..., description="本详情的接口地址")
 
 
+class CaseReceiptOut(Schema):
+    """The short answer to a submission sent with `Prefer: return=minimal`."""
+
+    id: int
+    number: str = Field(..., description="办件编号")
+    state: Labelled
+    revision: int
+    submitted_at: datetime.datetime
+    url: str = Field(..., description="办件详情的接口地址")
+
+
 class RowClockOut(Schema):
     promised_due: datetime.date | None
     left_days: int | None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -192,47 +193,120 @@ def store_one(
     )
 
 
-def take_from_source(case: Case, account: User | None) -> None:
-    """Materials the government itself holds for this applicant are not asked for again."""
-    if account is None and case.enterprise is None:
-        return
-    held = prefill.government_held_materials(case.version, user=account, enterprise=case.enterprise)
-    present = set(
-        case.materials.filter(is_current=True, material__isnull=False).values_list(
-            "material_id", flat=True
-        )
-    )
-    names = {m.pk: m.display_name for m in case.version.materials.all()}
-    CaseMaterial.objects.bulk_create(
-        CaseMaterial(
-            case=case,
-            material_id=material_id,
-            name=names.get(material_id, "")[:200],
-            source=CaseMaterial.Source.GOVERNMENT,
-            source_reference=reference[:200],
-        )
-        for material_id, reference in held.items()
-        if material_id not in present and material_id in names
-    )
+@dataclass
+class MaterialPlan:
+    """The materials a submission will hold, checked before anything is written: the
+    uploaded files (type, size and content already inspected), the paper originals a clerk
+    ticked, the materials the government holds at source, and those a draft already has."""
 
+    catalogue: list[Material]
+    uploads: list[tuple[Material, UploadedFile, uploads.UploadInfo]]
+    paper: list[Material]
+    held: dict[int, str]
+    present: set[int]
 
-def record_paper(case: Case, material_ids: Iterable[int], actor: Any) -> None:
-    materials = {m.pk: m for m in case.version.materials.all()}
-    for material_id in material_ids:
-        material = materials.get(int(material_id))
-        if material is None:
-            message = _("申请材料不属于该事项。")
-            raise InvalidInput(message, fields={f"material.{material_id}": [message]})
-        CaseMaterial.objects.filter(case=case, material=material, is_current=True).update(
-            is_current=False
-        )
-        CaseMaterial.objects.create(
-            case=case,
-            material=material,
-            name=material.display_name[:200],
-            source=CaseMaterial.Source.PAPER,
-            uploaded_by=actor,
-        )
+    @classmethod
+    def make(
+        cls,
+        case: Case,
+        *,
+        files: Mapping[int, UploadedFile],
+        paper_ids: Iterable[int],
+        staff: bool,
+        account: User | None,
+    ) -> MaterialPlan:
+        # Loaded once for the version: the checks below and the government-held look-up
+        # read the same rows.
+        prefetch_related_objects([case.version], "materials")
+        catalogue = list(case.version.materials.all())
+        by_id = {m.pk: m for m in catalogue}
+        staged = []
+        for material_id, upload in files.items():
+            material = by_id.get(int(material_id))
+            if material is None:
+                message = _("申请材料不属于该事项。")
+                raise InvalidInput(message, fields={f"material.{material_id}": [message]})
+            info = uploads.inspect_upload(
+                upload, label=material.display_name, field=f"material.{material.pk}"
+            )
+            staged.append((material, upload, info))
+        paper = []
+        for material_id in paper_ids:
+            if not staff:
+                raise Forbidden(_("只有工作人员可以登记核验过的纸质材料。"))
+            material = by_id.get(int(material_id))
+            if material is None:
+                message = _("申请材料不属于该事项。")
+                raise InvalidInput(message, fields={f"material.{material_id}": [message]})
+            paper.append(material)
+        held: dict[int, str] = {}
+        if account is not None or case.enterprise is not None:
+            held = prefill.government_held_materials(
+                case.version, user=account, enterprise=case.enterprise
+            )
+        present: set[int] = set()
+        if case.pk is not None:  # a draft: what it holds already
+            present = set(
+                case.materials.filter(is_current=True, material__isnull=False).values_list(
+                    "material_id", flat=True
+                )
+            )
+        return cls(catalogue, staged, paper, held, present)
+
+    @property
+    def replaced(self) -> set[int]:
+        return {m.pk for m, _upload, _info in self.uploads} | {m.pk for m in self.paper}
+
+    def require_complete(self) -> None:
+        provided = self.present | self.replaced | set(self.held)
+        require_materials_among(self.catalogue, provided)
+
+    def save(self, case: Case, *, actor: Any) -> list[CaseMaterial]:
+        """Store the files and write every material row in one statement."""
+        uploader = actor if getattr(actor, "is_authenticated", False) else None
+        rows = [
+            CaseMaterial(
+                case=case,
+                material=material,
+                name=material.display_name[:200],
+                source=CaseMaterial.Source.UPLOAD,
+                file=uploads.store_upload(upload, info, prefix="cases"),
+                original_name=(upload.name or "")[:200],
+                content_type=info.content_type,
+                size=info.size,
+                sha256=info.sha256,
+                uploaded_by=uploader,
+            )
+            for material, upload, info in self.uploads
+        ]
+        rows += [
+            CaseMaterial(
+                case=case,
+                material=material,
+                name=material.display_name[:200],
+                source=CaseMaterial.Source.PAPER,
+                uploaded_by=uploader,
+            )
+            for material in self.paper
+        ]
+        replaced = self.replaced
+        if replaced & self.present:
+            CaseMaterial.objects.filter(
+                case=case, material_id__in=sorted(replaced & self.present), is_current=True
+            ).update(is_current=False)
+        names = {m.pk: m.display_name for m in self.catalogue}
+        rows += [
+            CaseMaterial(
+                case=case,
+                material_id=material_id,
+                name=names[material_id][:200],
+                source=CaseMaterial.Source.GOVERNMENT,
+                source_reference=reference[:200],
+            )
+            for material_id, reference in self.held.items()
+            if material_id in names and material_id not in self.present | replaced
+        ]
+        return CaseMaterial.objects.bulk_create(rows) if rows else []
 
 
 def missing_materials(case: Case) -> list[Material]:
@@ -245,7 +319,18 @@ def missing_materials(case: Case) -> list[Material]:
 
 
 def require_materials(case: Case) -> None:
-    missing = missing_materials(case)
+    present = set(
+        case.materials.filter(is_current=True, material__isnull=False).values_list(
+            "material_id", flat=True
+        )
+    )
+    require_materials_among(list(case.version.materials.all()), present)
+
+
+def require_materials_among(catalogue: Iterable[Material], present: set[int]) -> None:
+    """Every required material of `catalogue` is among `present`, or `InvalidInput`
+    naming each one missing."""
+    missing = [m for m in catalogue if m.required and m.pk not in present]
     if missing:
         names = _("、").join(m.display_name for m in missing)
         raise InvalidInput(

@@ -17,7 +17,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from govhub.cases.workflow import Action, Decision, State
-from govhub.catalog.models import HandlingVariant, ImplementationItem, ItemVersion, Material
+from govhub.catalog.models import (
+    HandlingVariant,
+    ImplementationItem,
+    ItemVersion,
+    Material,
+    TimeUnit,
+)
 from govhub.core.crypto import EncryptedTextField
 from govhub.core.masking import mask_id_number, mask_name
 from govhub.identity.models import Enterprise
@@ -43,12 +49,6 @@ class DeliveryMethod(models.TextChoices):
     WINDOW = "window", _("窗口领取")
     POST = "post", _("邮寄送达")
     ELECTRONIC = "electronic", _("电子送达")
-
-
-class ClockUnit(models.TextChoices):
-    WORKING_DAYS = "working_days", _("工作日")
-    CALENDAR_DAYS = "calendar_days", _("自然日")
-    IMMEDIATE = "immediate", _("即办")
 
 
 class CaseNumberCounter(models.Model):
@@ -178,11 +178,11 @@ class Case(models.Model):
     case_kind = models.CharField(_("办件类型"), max_length=16, blank=True)
     promised_limit_value = models.PositiveIntegerField(_("承诺时限"), null=True, blank=True)
     promised_limit_unit = models.CharField(
-        _("承诺时限单位"), max_length=16, choices=ClockUnit.choices, blank=True
+        _("承诺时限单位"), max_length=16, choices=TimeUnit.choices, blank=True
     )
     legal_limit_value = models.PositiveIntegerField(_("法定时限"), null=True, blank=True)
     legal_limit_unit = models.CharField(
-        _("法定时限单位"), max_length=16, choices=ClockUnit.choices, blank=True
+        _("法定时限单位"), max_length=16, choices=TimeUnit.choices, blank=True
     )
     accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
     promised_due = models.DateField(_("承诺办结日期"), null=True, blank=True, db_index=True)
@@ -200,6 +200,10 @@ class Case(models.Model):
         related_name="+",
         db_index=False,  # covered by a composite index or never filtered on
     )
+    # The role the current step waits for, when that step is the case's own department's
+    # (blank otherwise: no step, or a joint step of another department). Kept with
+    # `current_step` by `set_current_step`, so that a review queue is an index range.
+    waiting_role = models.CharField(_("待办岗位"), max_length=24, blank=True, default="")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=pgettext_lazy("case assignee", "经办人"),
@@ -241,9 +245,23 @@ class Case(models.Model):
         indexes = [
             # A department's queue: open cases by deadline.
             # The order of a queue page: the soonest due, then the oldest submitted.
+            # Region last, so that a queue's count (capped) is read from the index alone.
             models.Index(
-                fields=("department", "state", "promised_due", "submitted_at", "id"),
+                fields=("department", "state", "promised_due", "submitted_at", "id", "region"),
                 name="case_queue",
+            ),
+            # The review queues: a department's cases waiting for one role, by deadline.
+            models.Index(
+                fields=(
+                    "department",
+                    "waiting_role",
+                    "promised_due",
+                    "submitted_at",
+                    "id",
+                    "region",
+                ),
+                condition=Q(state="under_review"),
+                name="case_review_queue",
             ),
             models.Index(fields=("applicant", "-created_at"), name="case_applicant"),
             models.Index(fields=("enterprise", "-created_at"), name="case_enterprise"),
@@ -264,6 +282,13 @@ class Case(models.Model):
     @property
     def is_paused(self) -> bool:
         return self.paused_since is not None
+
+    def set_current_step(self, step: CaseStep | None) -> None:
+        """Move the case to `step` (or to none), keeping `waiting_role` with it."""
+        self.current_step = step
+        self.waiting_role = (
+            step.role if step is not None and step.department_id == self.department_id else ""
+        )
 
 
 class CaseStep(models.Model):
@@ -292,7 +317,7 @@ class CaseStep(models.Model):
     )
     limit_value = models.PositiveIntegerField(_("环节时限"), null=True, blank=True)
     limit_unit = models.CharField(
-        _("时限单位"), max_length=16, choices=ClockUnit.choices, blank=True
+        _("时限单位"), max_length=16, choices=TimeUnit.choices, blank=True
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -200,13 +200,14 @@ def prefill_for(
 
 
 def _held_candidates(version: ItemVersion, licence_types: frozenset[str]) -> list[Material]:
-    materials = version.materials.filter(
-        source=Material.Source.GOVERNMENT, licence_type__in=sorted(licence_types)
-    ).order_by("position")
+    # From `version.materials.all()`, so a submission that loaded them already (its
+    # material check) reads them once.
     return [
         m
-        for m in materials
-        if not m.name.startswith(HANDED_IN_PREFIX)
+        for m in sorted(version.materials.all(), key=lambda m: (m.position, m.pk))
+        if m.source == Material.Source.GOVERNMENT
+        and m.licence_type in licence_types
+        and not m.name.startswith(HANDED_IN_PREFIX)
         and not any(marker in m.name for marker in OTHER_PARTY_MARKERS)
     ]
 

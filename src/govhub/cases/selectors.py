@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -29,7 +31,7 @@ from govhub.cases.models import (
 )
 from govhub.cases.workflow import FINAL_STATES, TRANSITIONS, Action, State
 from govhub.catalog.models import ImplementationItem
-from govhub.core import calendar
+from govhub.core import calendar, lookups  # noqa: F401 - registers `__any_of`
 from govhub.core.errors import NotFound
 from govhub.core.requestid import request_cache
 from govhub.identity.models import Enterprise
@@ -69,7 +71,7 @@ def _department_scope(user: Any, roles: set[str] | frozenset[str]) -> Q | None:
         if position.role == Role.WINDOW_CLERK and position.window is not None:
             departments |= {d.pk for d in position.window.departments.all()}
         part = Q(
-            department_id__in=sorted(departments), region_id__in=_regions_within(position.region)
+            department_id__any_of=departments, region_id__any_of=_regions_within(position.region)
         )
         condition = part if condition is None else condition | part
     return condition
@@ -92,7 +94,7 @@ def staff_cases(user: Any) -> QuerySet[Case]:
         )
     for position in valid_positions(user):
         if position.role == Role.SUPERVISOR:
-            condition |= Q(region_id__in=_regions_within(position.region))
+            condition |= Q(region_id__any_of=_regions_within(position.region))
     return Case.objects.filter(condition).exclude(state=State.DRAFT)
 
 
@@ -148,6 +150,11 @@ def case_clock(case: Case, *, today: datetime.date | None = None) -> clock.Clock
 
 QUEUES = ("intake", "review", "joint", "results", "paused", "mine", "all")
 PAGE_SIZE = 20
+# The queues that hold cases in several states.
+_QUEUE_STATES = {
+    "results": (State.DECIDED, State.ISSUED, State.DELIVERED),
+    "paused": (State.SUPPLEMENT_REQUESTED, State.SPECIAL_PROCEDURE),
+}
 
 
 @dataclass
@@ -169,9 +176,7 @@ def _queue_base(user: Any, queue: str) -> QuerySet[Case]:
         for role in (Role.WINDOW_CLERK, Role.REVIEWER, Role.APPROVER):
             scope = _department_scope(user, {role})
             if scope is not None:
-                part = scope & Q(
-                    current_step__role=role, current_step__department_id=F("department_id")
-                )
+                part = scope & Q(waiting_role=role)
                 parts = part if parts is None else parts | part
         return none if parts is None else Case.objects.filter(parts, state=State.UNDER_REVIEW)
     if queue == "joint":
@@ -192,18 +197,12 @@ def _queue_base(user: Any, queue: str) -> QuerySet[Case]:
         return (
             none
             if scope is None
-            else Case.objects.filter(
-                scope, state__in=(State.DECIDED, State.ISSUED, State.DELIVERED)
-            )
+            else Case.objects.filter(scope, state__in=_QUEUE_STATES["results"])
         )
     if queue == "paused":
         scope = _department_scope(user, policies.WORKING_ROLES)
         return (
-            none
-            if scope is None
-            else Case.objects.filter(
-                scope, state__in=(State.SUPPLEMENT_REQUESTED, State.SPECIAL_PROCEDURE)
-            )
+            none if scope is None else Case.objects.filter(scope, state__in=_QUEUE_STATES["paused"])
         )
     if queue == "mine":
         return staff_cases(user).filter(assignee_id=user.pk).exclude(state__in=FINAL_STATES)
@@ -242,14 +241,31 @@ def case_queue(
     page = max(int(page or 1), 1)
     offset = (page - 1) * page_size
     rows = list(
-        cases.select_related("item", "department", "current_step", "assignee").order_by(
-            F("promised_due").asc(nulls_last=True), "submitted_at", "id"
-        )[offset : offset + page_size + 1]
+        cases.select_related("item", "department", "current_step", "assignee")
+        .defer(*QUEUE_DEFERRED)
+        .order_by(F("promised_due").asc(nulls_last=True), "submitted_at", "id")[
+            offset : offset + page_size + 1
+        ]
     )
     return rows[:page_size], len(rows) > page_size
 
 
 COUNT_CAP = 999
+# What a queue row never shows: left in the database (the ID number is not even decrypted).
+QUEUE_DEFERRED = (
+    "applicant_id_number",
+    "form_data",
+    "prefill_sources",
+    "proxy_note",
+    "decision_reason",
+    "remedy",
+    "outcome_reason",
+    "delivery_address",
+    "current_step__opinion",
+    "assignee__id_number",
+    "assignee__password",
+    "item__change_reason",
+)
 
 
 def queue_items(user: Any) -> QuerySet[ImplementationItem]:
@@ -270,10 +286,35 @@ def queue_items(user: Any) -> QuerySet[ImplementationItem]:
 
 def queue_counts(*, actor: Any, cap: int = COUNT_CAP) -> dict[str, int]:
     """How many cases each queue holds, counted up to `cap` (a tab shows "999+" beyond):
-    an exact count over a million cases costs more than the page itself."""
-    return {
-        queue: _queue_base(actor, queue)[: cap + 1].count() for queue in QUEUES if queue != "all"
-    }
+    an exact count over a million cases costs more than the page itself. One statement
+    for every tab; each count is unordered, so it stops at the cap and is read from the
+    queue indexes alone, and a queue of several states is counted state by state (one
+    index range each)."""
+    parts: list[tuple[str, QuerySet[Case, Any]]] = []
+    for queue in QUEUES:
+        if queue == "all":
+            continue
+        base = _queue_base(actor, queue).order_by()
+        for state in _QUEUE_STATES.get(queue, (None,)):
+            part = base if state is None else base.filter(state=state)
+            parts.append((queue, part.values("pk")))
+    counts = dict.fromkeys((queue for queue in QUEUES if queue != "all"), 0)
+    selects: list[str] = []
+    params: list[Any] = []
+    for n, (_queue, part_cases) in enumerate(parts):
+        try:
+            sql, part_params = part_cases[: cap + 1].query.sql_with_params()
+        except EmptyResultSet:  # the caller holds no position for this queue
+            continue
+        # `sql` is the ORM's own statement; its values travel in `params`.
+        selects.append(f"SELECT {n}, COUNT(*) FROM ({sql}) AS q{n}")  # noqa: S608
+        params.extend(part_params)
+    if selects:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(selects), params)
+            for n, count in cursor.fetchall():
+                counts[parts[n][0]] += count
+    return {queue: min(count, cap + 1) for queue, count in counts.items()}
 
 
 # --- one case -----------------------------------------------------------------------------

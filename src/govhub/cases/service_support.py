@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -76,11 +76,14 @@ def record(
     data: dict[str, Any] | None = None,
     on_behalf_of: str | None = None,
     request: HttpRequest | None = None,
+    revision_saved: bool = False,
 ) -> CaseEvent:
-    """Save the case (bumping its revision), append one history row and one audit record,
-    and publish `CaseTransitioned` for after the commit."""
-    Case.objects.filter(pk=case.pk).update(revision=F("revision") + 1)
-    case.revision += 1
+    """Bump the case's revision (unless the caller saved it bumped: `revision_saved`),
+    append one history row and one audit record, and publish `CaseTransitioned` for after
+    the commit."""
+    if not revision_saved:
+        Case.objects.filter(pk=case.pk).update(revision=F("revision") + 1)
+        case.revision += 1
     behalf = current_on_behalf_of() if on_behalf_of is None else on_behalf_of
     signed_in = actor is not None and getattr(actor, "is_authenticated", False)
     event = CaseEvent.objects.create(
@@ -125,15 +128,21 @@ def record(
 
 def next_case_number(*, region_code: str, day: datetime.date) -> str:
     """A unique, readable case number: region code, date, and the day's sequence in the
-    region, e.g. 230400-20261127-000042. The counter row is updated in place, so two
-    submissions never get the same number (the second waits for the first's row lock)."""
-    with transaction.atomic():
-        counter, _created = CaseNumberCounter.objects.get_or_create(
-            region_code=region_code, day=day
-        )
-        CaseNumberCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-        last = CaseNumberCounter.objects.values_list("last", flat=True).get(pk=counter.pk)
-    return f"{region_code}-{day:%Y%m%d}-{last:06d}"
+    region, e.g. 230400-20261127-000042. One statement takes the next value (an upsert of
+    the day's counter row), so two submissions never get the same number; the second
+    waits for the first's row lock until its transaction ends."""
+    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
+    last = connection.ops.quote_name("last")
+    # Only quoted constant names are formatted into the statement.
+    upsert = (
+        f"INSERT INTO {table} (region_code, day, {last}) VALUES (%s, %s, 1) "  # noqa: S608
+        f"ON CONFLICT (region_code, day) DO UPDATE SET {last} = {table}.{last} + 1 "
+        f"RETURNING {last}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(upsert, [region_code, day.isoformat()])
+        row = cursor.fetchone()
+    return f"{region_code}-{day:%Y%m%d}-{int(row[0]):06d}"
 
 
 # --- deadlines --------------------------------------------------------------------------

@@ -3,6 +3,7 @@ assignment (`services_handling`), review and decision (`services_review`), resul
 (`services_results`). Views, the API and tasks call these, never the models directly."""
 
 from govhub.cases.intake_support import ApplicantData, missing_materials
+from govhub.cases.services_drafts import case_draft_discard
 from govhub.cases.services_handling import (
     case_accept,
     case_assign,
@@ -16,8 +17,10 @@ from govhub.cases.services_intake import (
     case_resubmit,
     case_result_downloaded,
     case_submit,
+    case_submit_once,
     case_withdraw,
 )
+from govhub.cases.services_privacy import case_id_number_reveal
 from govhub.cases.services_results import (
     case_attach,
     case_complete,
@@ -42,8 +45,10 @@ __all__ = [
     "case_complete",
     "case_decide",
     "case_deliver",
+    "case_draft_discard",
     "case_draft_save",
     "case_extend",
+    "case_id_number_reveal",
     "case_issue",
     "case_material_upload",
     "case_reject_intake",
@@ -54,6 +59,7 @@ __all__ = [
     "case_special_end",
     "case_special_start",
     "case_submit",
+    "case_submit_once",
     "case_terminate",
     "case_withdraw",
     "missing_materials",

@@ -159,7 +159,7 @@ def case_accept(
     case.assignee = None
     set_deadlines(case, reason=DeadlineChange.Reason.ACCEPTED)
     _create_steps(case, case.version)
-    case.current_step = start_position(case, 1)
+    case.set_current_step(start_position(case, 1))
     case.save()
     record(
         case=case,

@@ -20,18 +20,17 @@ from govhub.cases import policies, prefill
 from govhub.cases.intake_support import (
     STAFF_CHANNELS,
     ApplicantData,
+    MaterialPlan,
     applicable_version,
     authorise_channel,
     check_form,
     copy_limits,
     fill_applicant_for,
     fill_applicant_self,
-    record_paper,
     replace_form,
     require_materials,
     store_files,
     store_one,
-    take_from_source,
 )
 from govhub.cases.models import Case, CaseMaterial, CaseResult, Channel
 from govhub.cases.service_support import (
@@ -152,11 +151,26 @@ def case_result_downloaded(
 def _existing_submission(actor: Any, key: str | None) -> Case | None:
     if not key:
         return None
-    return (
+    found = (
         Case.objects.filter(submitted_by=actor, idempotency_key=key)
         .exclude(state=State.DRAFT)
+        .values_list("pk", flat=True)
         .first()
     )
+    # Almost always none: the whole row is read only for a repeated key.
+    return None if found is None else Case.objects.get(pk=found)
+
+
+def _same_application(existing: Case, item: ImplementationItem | None, draft: Case | None) -> Case:
+    """The case a repeated key gave back, when the repeat is for the same application."""
+    if (draft is not None and draft.pk != existing.pk) or (
+        draft is None and item is not None and item.pk != existing.item_id
+    ):
+        raise Conflict(
+            _("该 Idempotency-Key 已用于另一项申请，请为新的申请生成新的值。"),
+            code="idempotency_key_reused",
+        )
+    return existing
 
 
 def case_submit(
@@ -176,13 +190,50 @@ def case_submit(
     request: HttpRequest | None = None,
 ) -> Case:
     """Submit an application on any channel; the same `idempotency_key` from the same
-    person gives back the case the first call created (a double click, a retried request)."""
+    person gives back the case the first call created (a double click, a retried request).
+    The same key for another application is a `Conflict` (`idempotency_key_reused`)."""
+    case, _created = case_submit_once(
+        actor=actor,
+        channel=channel,
+        item=item,
+        draft=draft,
+        form_data=form_data,
+        files=files,
+        idempotency_key=idempotency_key,
+        applicant=applicant,
+        acting_for=acting_for,
+        paper_material_ids=paper_material_ids,
+        door_to_door=door_to_door,
+        proxy_note=proxy_note,
+        request=request,
+    )
+    return case
+
+
+def case_submit_once(
+    *,
+    actor: Any,
+    channel: str,
+    item: ImplementationItem | None = None,
+    draft: Case | None = None,
+    form_data: Mapping[str, Any] | None = None,
+    files: Mapping[int, UploadedFile] | None = None,
+    idempotency_key: str | None = None,
+    applicant: ApplicantData | None = None,
+    acting_for: Enterprise | None = None,
+    paper_material_ids: Iterable[int] = (),
+    door_to_door: bool = False,
+    proxy_note: str = "",
+    request: HttpRequest | None = None,
+) -> tuple[Case, bool]:
+    """`case_submit`, telling whether this call created the case (`True`) or gave back
+    the one an earlier call with the same key created (`False`)."""
     key = (idempotency_key or "").strip()[:64] or None
     existing = _existing_submission(actor, key)
     if existing is not None:
-        return existing
+        return _same_application(existing, item, draft), False
     try:
-        return _submit(
+        case = _submit(
             actor=actor,
             channel=channel,
             item=item,
@@ -202,7 +253,8 @@ def case_submit(
         existing = _existing_submission(actor, key)
         if existing is None:
             raise
-        return existing
+        return _same_application(existing, item, draft), False
+    return case, True
 
 
 _submit_denials = audit_denials("cases.case.submit", target_keywords=("draft",))
@@ -226,6 +278,8 @@ def _submit(
     proxy_note: str,
     request: HttpRequest | None,
 ) -> Case:
+    """Everything is checked before anything is written; then the case is saved once, in
+    its submitted state, with all its material rows in one statement."""
     if channel not in Channel.values:
         raise InvalidInput(_("未知的申请渠道。"), fields={"channel": [_("未知的申请渠道。")]})
     staff_channel = channel in STAFF_CHANNELS
@@ -277,20 +331,21 @@ def _submit(
         fill_applicant_self(case, actor, acting_for)
         account = actor
     check_form(version, case.form_data)
-    case.save()
-    if files:
-        store_files(case, files, actor=actor)
-    if paper_material_ids:
-        if not staff_channel:
-            raise Forbidden(_("只有工作人员可以登记核验过的纸质材料。"))
-        record_paper(case, paper_material_ids, actor)
-    take_from_source(case, account)
-    require_materials(case)
+    plan = MaterialPlan.make(
+        case,
+        files=files,
+        paper_ids=paper_material_ids,
+        staff=staff_channel,
+        account=account,
+    )
+    plan.require_complete()
     case.state = State.SUBMITTED
     case.number = next_case_number(region_code=item.region.code, day=today())
     case.submitted_at = timezone.now()
     case.idempotency_key = key
+    case.revision += 1  # saved with the case: `record` need not bump it again
     case.save()
+    plan.save(case, actor=actor)
     record(
         case=case,
         action=Action.SUBMIT,
@@ -301,6 +356,7 @@ def _submit(
         on_behalf_of=applicant_label(case) if staff_channel or acting_for else None,
         data={"door_to_door": case.door_to_door} if case.door_to_door else None,
         request=request,
+        revision_saved=True,
     )
     return case
 
@@ -383,8 +439,11 @@ def case_withdraw(
     revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
-    """The applicant withdraws the application before a decision."""
+    """The applicant withdraws the application before a decision. A draft is not an
+    application yet: it is discarded (`case_draft_discard`), not withdrawn."""
     case = lock_case(case, revision=revision)
+    if case.state == State.DRAFT:
+        raise Conflict(_("草稿还没有提交，不能撤回；不再需要时请放弃草稿。"), code="invalid_state")
     check_transition(Action.WITHDRAW, case.state)
     if not policies.can_change_as_applicant(actor, case, acting_for=acting_for):
         raise Forbidden()
@@ -394,7 +453,7 @@ def case_withdraw(
     case.outcome_reason = text
     case.paused_since = None
     case.completed_at = timezone.now()
-    case.current_step = None
+    case.set_current_step(None)
     case.save()
     record(
         case=case,

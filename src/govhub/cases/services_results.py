@@ -190,7 +190,7 @@ def case_terminate(
     case.state = State.TERMINATED
     case.outcome_reason = text
     case.paused_since = None
-    case.current_step = None
+    case.set_current_step(None)
     case.completed_at = timezone.now()
     case.save()
     record(

@@ -81,7 +81,7 @@ def case_review(
     current.finished_at = timezone.now()
     current.save(update_fields=["outcome", "opinion", "acted_by", "finished_at"])
     if not open_steps_at(case, current.position):
-        case.current_step = start_position(case, current.position + 1)
+        case.set_current_step(start_position(case, current.position + 1))
         case.assignee = None
     case.save()
     record(
@@ -146,7 +146,7 @@ def case_decide(
     case.decision_reason = text
     case.remedy = remedy_text
     case.decided_at = timezone.now()
-    case.current_step = None
+    case.set_current_step(None)
     case.assignee = None
     case.save()
     record(

@@ -9,6 +9,7 @@ app_name = "cases"
 urlpatterns = [
     path("apply/<str:code>/", views.apply_view, name="apply"),
     path("drafts/<int:pk>/", views.draft_view, name="draft"),
+    path("drafts/<int:pk>/discard/", views.draft_discard_view, name="draft_discard"),
     path(
         "uploads/<int:pk>/<int:material_id>/",
         views.material_upload_view,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("guides/", views.guides, name="guides"),
     path("guides/<str:code>/", views.guide, name="guide"),
     path("drafts/<int:pk>/", views.draft, name="draft"),
+    path("drafts/<int:pk>/discard/", views.draft_discard, name="draft_discard"),
     path("uploads/<int:pk>/<int:material_id>/", views.material_upload, name="material_upload"),
     path("mine/", views.mine, name="mine"),
     path("status/", views.status, name="status"),

@@ -7,8 +7,9 @@ handlers with its own templates, URL namespace and channel: each handler takes a
 `Flavour` saying which.
 
 Levels of assurance: reading one's cases needs a sign-in (L1); everything that changes
-a case (applying, uploading, resubmitting, withdrawing) needs L2 (password plus an SMS
-code or an authenticator), as the identity rules require for acting in one's own name.
+a case (applying, uploading, discarding a draft, resubmitting, withdrawing) needs L2
+(password plus an SMS code or an authenticator), as the identity rules require for acting
+in one's own name.
 
 The handlers live by sub-domain: `views_applicant_common` (the flavour, helpers, guards),
 `views_applicant_draft` (applying: start, the draft page), `views_applicant_case` (the
@@ -36,7 +37,7 @@ from govhub.cases.views_applicant_case import (
     withdraw,
 )
 from govhub.cases.views_applicant_common import WEB, Flavour, accepts_online, not_found
-from govhub.cases.views_applicant_draft import apply_start, draft_page
+from govhub.cases.views_applicant_draft import apply_start, draft_discard, draft_page
 from govhub.cases.views_applicant_mine import mine
 from govhub.cases.views_applicant_progress import limit_text
 from govhub.cases.views_applicant_status import status_lookup
@@ -51,6 +52,8 @@ __all__ = [
     "apply_view",
     "case_page",
     "case_view",
+    "draft_discard",
+    "draft_discard_view",
     "draft_page",
     "draft_view",
     "limit_text",
@@ -91,6 +94,13 @@ def apply_view(request: HttpRequest, code: str) -> HttpResponse:
 @session.require_level(levels.L2)
 def draft_view(request: HttpRequest, pk: int) -> HttpResponse:
     return draft_page(request, WEB, pk)
+
+
+@_web
+@require_http_methods(["GET", "POST"])
+@session.require_level(levels.L2)
+def draft_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return draft_discard(request, WEB, pk)
 
 
 @_web

@@ -1,7 +1,7 @@
 """Applying online (see `views_applicant`): what applying for an item involves, starting
 (or resuming) a draft, and the application page: the form built from the item's schema,
 the materials (uploaded, or held by the government and not asked for again), saving and
-submitting."""
+submitting, or discarding the draft."""
 
 from __future__ import annotations
 
@@ -401,3 +401,45 @@ def draft_post(
         return redirect(f"{target}#material-{anchor}" if anchor else target)
     messages.success(request, _("草稿已保存。您可以随时在“我的办件”的草稿中继续填写。"))
     return redirect(target)
+
+
+# --- Discarding a draft ----------------------------------------------------------------------
+
+
+def draft_discard(request: HttpRequest, fl: Flavour, pk: int) -> HttpResponse:
+    """GET: what discarding deletes, and a button to confirm. POST: delete the draft and go
+    to the drafts in "my cases". Whoever may not edit the draft does not find it (404); a
+    case already submitted goes to its page, where it can be withdrawn instead."""
+    case = own_case(request, pk)
+    acting = acting_of(request)
+    if case.state != State.DRAFT:
+        messages.info(request, _("该申请已经提交，不能放弃；如不再需要，可以撤回申请。"))
+        return redirect(fl.url("detail", case.number) if case.number else fl.url("mine"))
+    if not policies.can_change_as_applicant(user_of(request), case, acting_for=acting):
+        raise not_found()
+    draft_url = fl.url("draft", case.pk)
+    if request.method == "POST":
+        if not can_change(request):
+            return HttpResponseRedirect(step_up_url(request, fl, draft_url))
+        try:
+            services.case_draft_discard(
+                actor=user_of(request), case=case, acting_for=acting, request=request
+            )
+        except Conflict:  # submitted meanwhile (another tab, a double click)
+            return _after_submission(request, fl, case, "")
+        except (Forbidden, NotFound) as exc:
+            raise not_found(exc) from exc
+        request.session.pop(f"cases.held.{pk}", None)
+        messages.success(request, _("草稿已放弃，填写的内容和上传的材料已删除。"))
+        return redirect(fl.url("mine") + "?tab=drafts")
+    files = case.materials.exclude(file="").count()
+    context = {
+        **fl.context(),
+        "case": case,
+        "item": case.item,
+        "version": case.version,
+        "acting": case.enterprise,
+        "files": files,
+        "draft_url": draft_url,
+    }
+    return render(request, fl.template("draft_discard.html"), context)

@@ -2,8 +2,9 @@
 a session that clears itself.
 
 The kiosk is a page set of its own under /kiosk/ (namespace "kiosk"): home, sign-in,
-apply (the same draft and submission handlers as the web pages, channel "kiosk"), my
-cases, the case page, the status look-up and the guides. Nothing links out of it.
+apply (the same draft, discard and submission handlers as the web pages, channel
+"kiosk"), my cases, the case page, the status look-up and the guides. Nothing links out
+of it.
 
 Clearing itself: every kiosk view records the time of the last activity in the session
 (`kiosk.last_activity`) and refuses a session idle for longer than
@@ -390,6 +391,13 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 @kiosk_level(levels.L2)
 def draft(request: HttpRequest, pk: int) -> HttpResponse:
     return applicant.draft_page(request, KIOSK, pk)
+
+
+@kiosk_view
+@require_http_methods(["GET", "POST"])
+@kiosk_level(levels.L2)
+def draft_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    return applicant.draft_discard(request, KIOSK, pk)
 
 
 @kiosk_view

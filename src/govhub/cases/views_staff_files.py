@@ -1,9 +1,9 @@
 """Workbench downloads and the one-off reveal of an ID number (namespace "workbench").
 
 - `id_number_reveal`: the applicant's full ID number, shown on this response only; every
-  reveal is recorded in the audit trail (`cases.case.view_id_number`).
+  reveal is recorded in the audit trail (`services.case_id_number_reveal`).
 - `material_file`, `result_file`: the files of a case the caller may see as staff
-  (`selectors.staff_cases`); anyone else gets a 404.
+  (`selectors_staff`); anyone else gets a 404.
 - `notice_pdf`, `supplement_notice_pdf`: the printed notices (`notices`), built on
   request in the reader's language.
 """
@@ -19,12 +19,11 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from govhub.cases import notices
-from govhub.cases.models import Case, CaseMaterial, CaseResult, SupplementRequest
+from govhub.cases import notices, selectors_staff, services
+from govhub.cases.models import Case
 from govhub.cases.views_staff import detail_response
 from govhub.cases.views_staff_common import staff_case_or_404, staff_page
-from govhub.core.audit import audit_log
-from govhub.core.errors import Conflict
+from govhub.core.errors import Conflict, Forbidden
 
 
 @staff_page
@@ -33,13 +32,10 @@ def id_number_reveal(request: HttpRequest, number: str) -> HttpResponse:
     """Show the applicant's full ID number once, on this response only; every reveal is
     recorded (`cases.case.view_id_number`)."""
     case = staff_case_or_404(request.user, number)
-    audit_log(
-        actor=request.user,
-        action="cases.case.view_id_number",
-        target=case,
-        changes={"number": case.number},
-        request=request,
-    )
+    try:
+        services.case_id_number_reveal(actor=request.user, case=case, request=request)
+    except Forbidden as exc:
+        raise Http404 from exc
     return detail_response(request, number, reveal=True)
 
 
@@ -66,8 +62,9 @@ def _extension(content_type: str, fallback: str = ".bin") -> str:
 @staff_page
 @require_GET
 def material_file(request: HttpRequest, number: str, pk: int) -> HttpResponseBase:
-    case = staff_case_or_404(request.user, number)
-    material = CaseMaterial.objects.filter(case=case, pk=pk).exclude(file="").first()
+    material = selectors_staff.staff_material_file(
+        actor=request.user, number=number, material_id=pk
+    )
     if material is None:
         raise Http404
     return _file_response(
@@ -80,8 +77,7 @@ def material_file(request: HttpRequest, number: str, pk: int) -> HttpResponseBas
 @staff_page
 @require_GET
 def result_file(request: HttpRequest, number: str, pk: int) -> HttpResponseBase:
-    case = staff_case_or_404(request.user, number)
-    result = CaseResult.objects.filter(case=case, pk=pk).first()
+    result = selectors_staff.staff_result_file(actor=request.user, number=number, result_id=pk)
     if result is None:
         raise Http404
     return _file_response(
@@ -129,7 +125,7 @@ def notice_pdf(request: HttpRequest, number: str, kind: str) -> HttpResponse:
 @require_GET
 def supplement_notice_pdf(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     case = staff_case_or_404(request.user, number)
-    supplement = SupplementRequest.objects.filter(case=case, pk=pk).first()
+    supplement = selectors_staff.case_supplement(case=case, supplement_id=pk)
     if supplement is None:
         raise Http404
     try:

@@ -13,22 +13,18 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from govhub.cases import clock, policies
+from govhub.cases import clock, selectors_staff
 from govhub.cases.models import Case, CaseStep, Channel, DeliveryMethod
 from govhub.cases.services_handling import PROCEDURE_KINDS
-from govhub.cases.workflow import Decision, State
+from govhub.cases.workflow import Decision
 from govhub.catalog.selectors import special_procedure_kind_label
 from govhub.core.validators import check_id_number, check_uscc
 from govhub.identity.forms import IdentityForm
 from govhub.identity.models import User
-from govhub.organizations.models import Position
 
-Role = Position.Role
 EXTRA_SUPPLEMENT_ROWS = 3
 
 
@@ -157,7 +153,7 @@ class AssignForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        colleagues = assignable_colleagues(self.case)
+        colleagues = selectors_staff.assignable_colleagues(case=self.case)
         field = self.fields["assignee"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = User.objects.filter(pk__in=[u.pk for u in colleagues]).order_by(
@@ -175,7 +171,7 @@ class ReviewForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        steps = actionable_steps(self.user, self.case)
+        steps = selectors_staff.actionable_steps(actor=self.user, case=self.case)
         field = self.fields["step"]
         assert isinstance(field, forms.TypedChoiceField)
         field.choices = [(s.pk, f"{s.name}（{s.department.display_short_name}）") for s in steps]
@@ -340,57 +336,6 @@ def default_remedy(case: Case) -> str:
     return "\n".join(text for text in (version.reconsideration, version.litigation) if text)
 
 
-def actionable_steps(user: Any, case: Case) -> list[CaseStep]:
-    """The open steps at the case's current position that `user` may act on (one, or
-    several in a joint review when the user serves more than one of its departments)."""
-    current = case.current_step
-    if (
-        case.state != State.UNDER_REVIEW
-        or current is None
-        or current.kind == CaseStep.Kind.DECISION
-    ):
-        return []
-    steps = list(
-        CaseStep.objects.filter(case=case, position=current.position, finished_at__isnull=True)
-        .select_related("department")
-        .order_by("id")
-    )
-    for step in steps:
-        step.case = case  # policies read step.case.region
-    return [step for step in steps if policies.can_act_on_step(user, step)]
-
-
-def assignable_colleagues(case: Case) -> list[User]:
-    """Staff holding the role the case needs now, in the right department and region:
-    intake (window clerks of a window serving the department, and its reviewers) before
-    acceptance, else the role of each open step at the current position."""
-    today = timezone.localdate()
-    if case.state == State.SUBMITTED:
-        condition = Q(role=Role.REVIEWER, department_id=case.department_id) | Q(
-            role=Role.WINDOW_CLERK
-        ) & (Q(department_id=case.department_id) | Q(window__departments=case.department_id))
-    elif case.state == State.UNDER_REVIEW and case.current_step is not None:
-        steps = CaseStep.objects.filter(
-            case=case, position=case.current_step.position, finished_at__isnull=True
-        ).values_list("role", "department_id")
-        condition = Q(pk__in=[])
-        for role, department_id in steps:
-            condition |= Q(role=role, department_id=department_id)
-    else:
-        return []
-    positions = (
-        Position.objects.valid_on(today)
-        .filter(condition)
-        .select_related("region", "staff__user")
-        .distinct()
-    )
-    users: dict[int, User] = {}
-    for position in positions:
-        if position.region.covers(case.region):
-            users[position.staff.user_id] = position.staff.user
-    return sorted(users.values(), key=lambda u: (u.full_name, u.pk))
-
-
 # --- intake (views_staff_intake) ---------------------------------------------------------
 
 
@@ -468,6 +413,8 @@ class ApplicationForm(LookupForm):
     )
     door_to_door = forms.BooleanField(label=gettext_lazy("上门代办"), required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # What the registries filled in (`views_staff_intake.prefill_token`), signed.
+    prefill = forms.CharField(widget=forms.HiddenInput, required=False, max_length=8000)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

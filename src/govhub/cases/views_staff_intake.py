@@ -17,19 +17,22 @@ clerk accept at once.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from govhub.cases import policies, prefill, schema_form, selectors, services
+from govhub.cases import policies, prefill, schema_form, selectors, selectors_staff, services
 from govhub.cases.models import Channel
 from govhub.cases.views_staff_actions import make_form
 from govhub.cases.views_staff_common import (
@@ -43,54 +46,16 @@ from govhub.cases.views_staff_forms import ApplicationForm, LookupForm
 from govhub.cases.workflow import Action
 from govhub.catalog.models import ImplementationItem, Material
 from govhub.core.errors import ApplicationError, Forbidden
-from govhub.organizations.models import Position
-from govhub.organizations.policies import valid_positions
 from govhub.registries.selectors import legal_entity_get, resident_verify
 
-Role = Position.Role
 ITEMS_PER_PAGE = 20
 LOOKUP_PURPOSE = "case_intake"
 FORM_PREFIX = "f_"
+PREFILL_SALT = "govhub.cases.intake.prefill"
+PREFILL_MAX_AGE = 24 * 3600  # seconds: a form left open longer loses its source notes
 
 
 # --- step 1: the item ---------------------------------------------------------------------------
-
-
-def intake_items(user: Any, query: str = "") -> Any:
-    """Active, published items `user` may take in on some staff channel."""
-    condition: Q | None = None
-    for position in valid_positions(user):
-        if position.role == Role.WINDOW_CLERK:
-            departments = {position.department_id}
-            if position.window is not None:
-                departments |= set(position.window.departments.values_list("pk", flat=True))
-            part = Q(department_id__in=departments, region__path__startswith=position.region.path)
-        elif position.role == Role.GRASSROOTS_AGENT:
-            codes = [code for code in position.region.path.split("/") if code]
-            part = Q(region__path__startswith=position.region.path) | Q(region__code__in=codes)
-        elif position.role == Role.HOTLINE_OPERATOR:
-            part = Q()
-        else:
-            continue
-        condition = part if condition is None else condition | part
-    if condition is None:
-        return ImplementationItem.objects.none()
-    items = ImplementationItem.objects.filter(
-        condition,
-        state=ImplementationItem.State.ACTIVE,
-        published_version__isnull=False,
-    )
-    text = query.strip()
-    if text:
-        items = items.filter(
-            Q(published_version__name__icontains=text)
-            | Q(published_version__name_en__icontains=text)
-            | Q(implementation_code__startswith=text.upper())
-            | Q(base_item__base_code__startswith=text)
-        )
-    return items.select_related("published_version", "department", "region").order_by(
-        "department__sort_order", "implementation_code"
-    )
 
 
 def intake_channels(user: Any, item: ImplementationItem) -> list[tuple[str, str]]:
@@ -119,9 +84,9 @@ def intake(request: HttpRequest) -> HttpResponse:
     """Step 1: find the item."""
     _intake_page(request.user)
     query = (request.GET.get("q") or "").strip()[:64]
-    page = Paginator(intake_items(request.user, query), ITEMS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        selectors_staff.intake_items(actor=request.user, query=query), ITEMS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     return render_workbench(
         request,
         "intake_items.html",
@@ -134,12 +99,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 
 def _item_or_404(user: Any, code: str) -> tuple[ImplementationItem, list[tuple[str, str]]]:
-    item = (
-        ImplementationItem.objects.select_related("published_version", "department", "region")
-        .filter(implementation_code=code, state=ImplementationItem.State.ACTIVE)
-        .exclude(published_version=None)
-        .first()
-    )
+    item = selectors_staff.intake_item(code=code)
     if item is None:
         raise Http404
     channels = intake_channels(user, item)
@@ -198,13 +158,49 @@ def _registry_check(
     return True, [], {"values": values, "sources": sources}
 
 
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return salted_hmac(PREFILL_SALT, text, algorithm="sha256").hexdigest()[:32]
+
+
+def prefill_token(id_number: str, values: Mapping[str, Any], sources: Mapping[str, str]) -> str:
+    """What the registries filled in for this applicant, carried by the form so that the
+    notes beside the fields ("来自人口基础库") come back with the page when it has errors.
+    Signed, and holding digests rather than values: the page cannot make a value claim a
+    source it did not come from."""
+    claims = {name: [source, _digest(values.get(name))] for name, source in sources.items()}
+    return signing.dumps(
+        {"applicant": _digest(id_number), "fields": claims}, salt=PREFILL_SALT, compress=True
+    )
+
+
+def prefill_sources(token: str, id_number: str, form_data: Mapping[str, Any]) -> dict[str, str]:
+    """The sources in `token` that still hold: for the same applicant, and only for values
+    the clerk left as they were filled in (as `intake_support.replace_form` does)."""
+    try:
+        data = signing.loads(token, salt=PREFILL_SALT, max_age=PREFILL_MAX_AGE)
+    except signing.BadSignature:  # also expired, or empty
+        return {}
+    if not isinstance(data, dict) or data.get("applicant") != _digest(id_number):
+        return {}
+    claims = data.get("fields")
+    if not isinstance(claims, dict):
+        return {}
+    return {
+        name: str(claim[0])
+        for name, claim in claims.items()
+        if isinstance(claim, list)
+        and len(claim) == 2
+        and name in form_data
+        and _digest(form_data[name]) == claim[1]
+    }
+
+
 def _material_rows(
-    item: ImplementationItem, posted: Any, errors: dict[str, list[str]]
+    materials: list[Material], posted: Any, errors: dict[str, list[str]]
 ) -> list[dict[str, Any]]:
-    version = item.published_version
-    assert version is not None
     rows = []
-    for material in version.materials.all():
+    for material in materials:
         rows.append(
             {
                 "material": material,
@@ -238,6 +234,7 @@ def _application_page(
     material_errors: dict[str, list[str]] | None = None,
     registry_ok: list[str] | None = None,
     files_dropped: bool = False,
+    materials: list[Material] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     version = item.published_version
@@ -264,7 +261,9 @@ def _application_page(
             if version.form_schema
             else None,
             materials=_material_rows(
-                item, request.POST if request.method == "POST" else None, material_errors or {}
+                materials if materials is not None else selectors_staff.intake_materials(item=item),
+                request.POST if request.method == "POST" else None,
+                material_errors or {},
             ),
             registry_ok=registry_ok or [],
             files_dropped=files_dropped,
@@ -292,7 +291,12 @@ def intake_item(request: HttpRequest, code: str) -> HttpResponse:
     if step == "lookup" and lookup.is_valid():
         matched, problems, found = _registry_check(request, lookup)
         if matched:
-            form = ApplicationForm(initial=lookup.cleaned_data, channels=channels)
+            token = prefill_token(
+                lookup.cleaned_data["id_number"], found["values"], found["sources"]
+            )
+            form = ApplicationForm(
+                initial={**lookup.cleaned_data, "prefill": token}, channels=channels
+            )
             return _application_page(
                 request,
                 item,
@@ -342,6 +346,13 @@ def _split_errors(
     return form_errors, material_errors, other, top
 
 
+def _sources_kept(form: ApplicationForm, form_data: Mapping[str, Any]) -> dict[str, str]:
+    """The prefill notes for a page that comes back with errors."""
+    return prefill_sources(
+        str(form.data.get("prefill") or ""), form.cleaned_data.get("id_number", ""), form_data
+    )
+
+
 def _submit(
     request: HttpRequest, item: ImplementationItem, channels: list[tuple[str, str]]
 ) -> HttpResponse:
@@ -353,16 +364,13 @@ def _submit(
         if version.form_schema
         else {}
     )
+    materials = selectors_staff.intake_materials(item=item)
     chosen_files: dict[int, UploadedFile] = {}
-    for material in version.materials.all():
+    for material in materials:
         upload = request.FILES.get(f"file_{material.pk}")
         if isinstance(upload, UploadedFile):
             chosen_files[material.pk] = upload
-    paper = [
-        material.pk
-        for material in version.materials.all()
-        if request.POST.get(f"paper_{material.pk}")
-    ]
+    paper = [material.pk for material in materials if request.POST.get(f"paper_{material.pk}")]
     if not form.is_valid():
         if {"name", "id_number", "uscc"} & set(form.errors):
             # The looked-up applicant did not come back intact: look them up again.
@@ -380,8 +388,9 @@ def _submit(
             channels,
             form=form,
             form_data=form_data,
-            sources={},
+            sources=_sources_kept(form, form_data),
             files_dropped=bool(chosen_files),
+            materials=materials,
         )
     data = form.cleaned_data
     try:
@@ -421,10 +430,11 @@ def _submit(
             channels,
             form=form,
             form_data=form_data,
-            sources={},
+            sources=_sources_kept(form, form_data),
             form_errors=form_errors,
             material_errors=material_errors,
             files_dropped=bool(chosen_files),
+            materials=materials,
         )
     return redirect("workbench:intake_receipt", case.number)
 
@@ -448,9 +458,7 @@ def intake_receipt(request: HttpRequest, number: str) -> HttpResponse:
         {
             "case": case,
             "channel": channel_label(case.channel),
-            "materials": list(
-                case.materials.filter(is_current=True).select_related("material").order_by("id")
-            ),
+            "materials": selectors_staff.receipt_materials(case=case),
             "accept_form": accept_form,
             "accepted": case.accepted_on is not None,
         },

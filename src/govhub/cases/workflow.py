@@ -100,7 +100,8 @@ TRANSITIONS: dict[str, Transition] = {
     Action.ISSUE: Transition(frozenset({S.DECIDED}), S.ISSUED, True),
     Action.DELIVER: Transition(frozenset({S.ISSUED}), S.DELIVERED, True),
     Action.COMPLETE: Transition(frozenset({S.DELIVERED}), S.COMPLETED, True),
-    Action.WITHDRAW: Transition(_OPEN_BEFORE_DECISION | {S.DRAFT}, S.WITHDRAWN, True),
+    # A draft is not withdrawn but discarded (deleted: `services_drafts.case_draft_discard`).
+    Action.WITHDRAW: Transition(_OPEN_BEFORE_DECISION, S.WITHDRAWN, True),
     Action.TERMINATE: Transition(_OPEN_BEFORE_DECISION, S.TERMINATED, True),
     Action.ATTACH: Transition(
         _OPEN_BEFORE_DECISION | {S.DECIDED, S.ISSUED, S.DELIVERED}, None, False

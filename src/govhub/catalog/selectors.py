@@ -368,6 +368,36 @@ def item_get_public(*, implementation_code: str) -> ImplementationItem:
     return item
 
 
+# The guide's text that an application never reads: left in the database when a case is
+# filed (a submission reads the item once; these JSON columns are most of the row).
+GUIDE_ONLY_FIELDS = (
+    "aliases",
+    "summary",
+    "summary_en",
+    "conditions",
+    "fee_basis",
+    "fee_lines",
+    "intermediary_services",
+    "faqs",
+    "reconsideration",
+    "litigation",
+)
+
+
+def item_for_application(*, implementation_code: str) -> ImplementationItem:
+    """`item_get_public` for filing a case: the published version without its guide text."""
+    item = (
+        _public_items()
+        .filter(implementation_code=implementation_code)
+        .select_related("published_version", "department", "region")
+        .defer(*(f"published_version__{name}" for name in GUIDE_ONLY_FIELDS))
+        .first()
+    )
+    if item is None:
+        raise NotFound()
+    return item
+
+
 def item_version_history(*, item: ImplementationItem) -> QuerySet[ItemVersion]:
     """Published and superseded versions of `item`, newest first (never drafts)."""
     return (

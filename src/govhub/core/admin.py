@@ -18,6 +18,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from govhub.core import services
+from govhub.core.admin_audit import AuditCheckpointAdmin, AuditEventAdmin
+from govhub.core.audit_models import AuditCheckpoint
 from govhub.core.calendar_models import SOURCE_HELP_TEXT, CalendarDay, CalendarYear
 from govhub.core.errors import ApplicationError
 from govhub.core.models import AuditEvent
@@ -285,37 +287,6 @@ class CalendarDayAdmin(admin.ModelAdmin):
                 )
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """The audit trail, read-only: nobody adds, edits or deletes a record here."""
-
-    list_display = (
-        "occurred_at",
-        "actor_label",
-        "on_behalf_of",
-        "action",
-        "object_type",
-        "object_label",
-        "outcome",
-    )
-    list_filter = ("outcome", "action", "object_type")
-    search_fields = (
-        "actor_label",
-        "on_behalf_of",
-        "action",
-        "object_id",
-        "object_label",
-        "request_id",
-    )
-    date_hierarchy = "occurred_at"
-    list_select_related = ("actor",)
-    readonly_fields = [field.name for field in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+# The audit trail and its signed checkpoints, read-only (see `admin_audit`).
+admin.site.register(AuditEvent, AuditEventAdmin)
+admin.site.register(AuditCheckpoint, AuditCheckpointAdmin)

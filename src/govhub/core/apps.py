@@ -10,6 +10,13 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
+        from govhub.core import scheduler  # noqa: F401  (registers its system check)
         from govhub.core.checks import calendar_schedule_check
 
         checks.register(calendar_schedule_check, "govhub")
+
+        from govhub.core.scheduler import periodic
+        from govhub.core.tasks import audit_seal_task
+
+        # Link new audit records into the chain and sign its head (docs/audit.md).
+        periodic("core.audit_seal", audit_seal_task, every=60)

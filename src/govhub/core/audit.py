@@ -1,5 +1,6 @@
 """Writing the audit trail. Call `audit_log` inside the service's transaction, so the
-record exists exactly when the change does."""
+record exists exactly when the change does. It only inserts a row: the sealer
+(`govhub.core.audit_chain.audit_seal`) links it into the hash chain afterwards."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from govhub.core.audit_chain import changes_digest
 from govhub.core.errors import Forbidden
 from govhub.core.models import AuditEvent
 from govhub.core.requestid import current_on_behalf_of, current_request_id
@@ -33,17 +35,21 @@ def audit_log(
     request: HttpRequest | None = None,
     actor_label: str = "",
     on_behalf_of: str | None = None,
+    role: str = "",
 ) -> AuditEvent:
     """Append one audit record.
 
     `action` is `<app>.<noun>.<verb>`, e.g. `organizations.position.grant`.
     `on_behalf_of` defaults to the request's acting-for identity (see
-    `govhub.core.requestid.current_on_behalf_of`).
+    `govhub.core.requestid.current_on_behalf_of`). `role` is the capacity the actor acted
+    in (e.g. a staff position's role), when the service knows it.
     """
     user = actor if getattr(actor, "is_authenticated", False) else None
+    changes = changes or {}
     return AuditEvent.objects.create(
         actor=user,
         on_behalf_of=current_on_behalf_of() if on_behalf_of is None else on_behalf_of,
+        actor_role=role[:64],
         actor_label=actor_label or (user.get_username() if user is not None else "system"),
         action=action,
         object_type=target._meta.label_lower if target is not None else "",
@@ -52,7 +58,8 @@ def audit_log(
         outcome=outcome,
         source_ip=client_ip(request),
         request_id=current_request_id() if current_request_id() != "-" else "",
-        changes=changes or {},
+        changes=changes,
+        changes_digest=changes_digest(changes),
     )
 
 

@@ -11,8 +11,9 @@ from django.utils.translation import pgettext_lazy
 class AuditEvent(models.Model):
     """One security- or business-relevant event: who did what to which object, and how it ended.
 
-    Append-only: the application never updates or deletes a row. Issue 6 adds the hash
-    chain and signed checkpoints over this table.
+    Append-only: the application never updates or deletes a row (on PostgreSQL a trigger
+    refuses it). The sealer (`govhub.core.audit_chain.audit_seal`) links each row into the
+    hash chain afterwards (`AuditChainLink`); see docs/audit.md.
     """
 
     class Outcome(models.TextChoices):
@@ -31,6 +32,7 @@ class AuditEvent(models.Model):
     )
     actor_label = models.CharField(_("操作人标识"), max_length=128, blank=True)
     on_behalf_of = models.CharField(_("代表主体"), max_length=64, blank=True)
+    actor_role = models.CharField(_("操作角色"), max_length=64, blank=True)
     action = models.CharField(_("操作"), max_length=64, db_index=True)
     object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
     object_id = models.CharField(_("对象标识"), max_length=64, blank=True)
@@ -41,6 +43,8 @@ class AuditEvent(models.Model):
     source_ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    # SHA-256 (hex) of the canonical JSON of `changes`, computed by `audit_log`.
+    changes_digest = models.CharField(_("变更摘要"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("审计记录")
@@ -52,7 +56,19 @@ class AuditEvent(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
 
 
-# The working-day calendar's tables are defined beside the calendar code.
+# The audit chain's tables and the working-day calendar's are defined in their own modules.
+from govhub.core.audit_models import (  # noqa: E402
+    AuditChainLink,
+    AuditCheckpoint,
+    AuditSealState,
+)
 from govhub.core.calendar_models import CalendarDay, CalendarYear  # noqa: E402
 
-__all__ = ["AuditEvent", "CalendarDay", "CalendarYear"]
+__all__ = [
+    "AuditChainLink",
+    "AuditCheckpoint",
+    "AuditEvent",
+    "AuditSealState",
+    "CalendarDay",
+    "CalendarYear",
+]

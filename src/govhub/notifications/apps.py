@@ -11,6 +11,10 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from govhub.cases.events import CaseTransitioned
         from govhub.core.events import subscribe
+        from govhub.core.scheduler import periodic
         from govhub.notifications.handlers import on_case_transitioned
+        from govhub.notifications.tasks import retry_due_deliveries
 
         subscribe(CaseTransitioned, on_case_transitioned)
+        # The safety net under the deferred retries: see tasks.retry_due_deliveries.
+        periodic("notifications.retry_due_deliveries", retry_due_deliveries, every=300)

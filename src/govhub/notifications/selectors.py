@@ -3,15 +3,18 @@ own messages."""
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Min, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from govhub.core.errors import NotFound
 from govhub.core.requestid import request_cache
 from govhub.notifications.models import Delivery, Message
-from govhub.notifications.services import MAX_ATTEMPTS, event_key_for
+from govhub.notifications.services import MAX_ATTEMPTS, SENDING_LEASE, event_key_for
 
 
 def _signed_in(user: Any) -> bool:
@@ -76,3 +79,32 @@ def delivery_to_retry(*, event_id: int) -> Delivery | None:
         .order_by("-attempts")
         .first()
     )
+
+
+def events_with_deliveries_due(
+    *,
+    now: datetime.datetime,
+    retry_delays: Sequence[datetime.timedelta],
+    limit: int,
+) -> list[int]:
+    """Case events whose run was lost: a delivery that failed with attempts left and whose
+    retry (`retry_delays[attempts - 1]`, plus `SENDING_LEASE` of slack for the deferred
+    run that should have done it) is overdue, a claim whose worker died (older than
+    `SENDING_LEASE`), or a delivery reset by the admin's retry that no run has taken up
+    since. Oldest first, at most `limit`."""
+    Status = Delivery.Status  # noqa: N806  (the choices class)
+    overdue = Q(status=Status.SENDING, claimed_at__lt=now - SENDING_LEASE) | Q(
+        status=Status.QUEUED, since__lt=now - SENDING_LEASE
+    )
+    for attempts in range(1, MAX_ATTEMPTS):
+        delay = retry_delays[min(attempts, len(retry_delays)) - 1]
+        overdue |= Q(status=Status.FAILED, attempts=attempts, since__lt=now - delay - SENDING_LEASE)
+    rows = (
+        Delivery.objects.filter(case_event__isnull=False)
+        .alias(since=Coalesce("claimed_at", "created_at"))
+        .filter(overdue)
+        .values("case_event_id")
+        .annotate(oldest=Min("since"))
+        .order_by("oldest", "case_event_id")
+    )
+    return [row["case_event_id"] for row in rows[:limit]]

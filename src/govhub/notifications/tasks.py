@@ -40,8 +40,9 @@ def enqueue_delivery(event_id: int) -> None:
 
 def schedule_retry(event_id: int) -> bool:
     """Queue another run later, when a delivery failed with attempts left and the task
-    backend can defer work (the immediate backend cannot: retries then come from the
-    admin's "retry" action). Returns whether a run was queued."""
+    backend can defer work (the immediate backend cannot: retries then come from
+    `retry_due_deliveries` or the admin's "retry" action). Returns whether a run was
+    queued."""
     pending = selectors.delivery_to_retry(event_id=event_id)
     if pending is None or not deliver_case_event.get_backend().supports_defer:
         return False
@@ -50,3 +51,24 @@ def schedule_retry(event_id: int) -> bool:
     transaction.on_commit(lambda: deferred.enqueue(event_id))
     logger.info("notification retry scheduled", extra={"case_event": event_id})
     return True
+
+
+# How many case events one sweep queues again, at most (the next sweep takes the rest).
+SWEEP_LIMIT = 500
+
+
+@task()
+def retry_due_deliveries() -> dict[str, int]:
+    """Periodic job (registered in `NotificationsConfig.ready`): queue `deliver_case_event`
+    again for events whose run was lost, i.e. a worker that died while sending (the claim
+    outlived `SENDING_LEASE`), a task that failed before it could schedule its retry, a
+    backend that cannot defer, or a deferred run that never came. Running it twice only
+    queues a run twice, which sends nothing twice."""
+    event_ids = selectors.events_with_deliveries_due(
+        now=timezone.now(), retry_delays=RETRY_DELAYS, limit=SWEEP_LIMIT
+    )
+    for event_id in event_ids:
+        enqueue_delivery(event_id)
+    if event_ids:
+        logger.info("notification deliveries queued again", extra={"events": len(event_ids)})
+    return {"requeued": len(event_ids)}

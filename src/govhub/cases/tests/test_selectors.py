@@ -155,3 +155,31 @@ def test_other_departments_clerk_cannot_see_through_a_window(
     other = DepartmentFactory()
     clerk = staff_member(Role.WINDOW_CLERK, other)
     assert not selectors.staff_cases(clerk).exists()
+
+
+def test_queue_counts_are_the_queues_sizes_up_to_the_cap() -> None:
+    item = make_online_item()
+    clerk = staff_member(Role.WINDOW_CLERK, item.department)
+    reviewer = staff_member(Role.REVIEWER, item.department)
+    today = datetime.date(2026, 11, 27)
+    for state in (State.SUBMITTED, State.SUBMITTED, State.SUBMITTED, State.DECIDED, State.ISSUED):
+        CaseFactory(item=item, state=state, accepted_on=today, promised_due=today)
+    CaseFactory(item=item, state=State.SUPPLEMENT_REQUESTED)
+    for role in (Role.REVIEWER, Role.REVIEWER, Role.APPROVER):
+        CaseFactory(item=item, state=State.UNDER_REVIEW, waiting_role=role, promised_due=today)
+    CaseFactory(item=make_online_item(), state=State.SUBMITTED)  # another department's
+
+    for user in (clerk, reviewer):
+        counts = selectors.queue_counts(actor=user)
+        for queue, count in counts.items():
+            rows, _more = selectors.case_queue(actor=user, queue=queue, page_size=50)
+            assert count == len(rows), (queue, count, len(rows))
+    assert selectors.queue_counts(actor=reviewer)["review"] == 2  # the approver's one is not
+    assert selectors.queue_counts(actor=clerk)["results"] == 2  # decided + issued, summed
+    capped = selectors.queue_counts(actor=clerk, cap=2)
+    assert capped["intake"] == 3  # "2+": one past the cap
+    assert capped["results"] == 2  # exactly the cap: not "2+"
+
+
+def test_queue_counts_of_someone_without_positions_are_zero() -> None:
+    assert set(selectors.queue_counts(actor=VerifiedPersonFactory()).values()) == {0}

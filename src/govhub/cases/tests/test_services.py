@@ -244,6 +244,9 @@ def test_full_process_online_to_completion(team: dict[str, Any], on_day: Any) ->
         opinion="材料齐全，符合条件。",
     )
     assert case.current_step == steps[1]
+    assert case.waiting_role == Role.APPROVER  # the approver's queue holds it now
+    case.refresh_from_db()
+    assert case.waiting_role == Role.APPROVER
     case = services.case_decide(
         actor=team["approver"], case=case, decision="approved", reason="符合法定条件，准予。"
     )
@@ -492,6 +495,8 @@ def test_joint_review_waits_for_every_department(on_day: Any) -> None:
     )
     joint_step = case.steps.get(kind=CaseStep.Kind.JOINT_REVIEW)
     assert case.current_step == joint_step
+    # Another department's step: no role of the case's own department is waited for.
+    assert case.waiting_role == ""
     with pytest.raises(Forbidden):
         services.case_review(
             actor=reviewer, case=case, step=joint_step, outcome="agree", opinion="x"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from django.test import Client
@@ -27,6 +28,7 @@ from govhub.cases.tests.factories import (
 )
 from govhub.cases.workflow import Action, State
 from govhub.catalog.tests.factories import make_published_item
+from govhub.core.models import AuditEvent
 from govhub.identity import session
 from govhub.identity.testing import sign_in
 from govhub.identity.tests.factories import PersonFactory, VerifiedPersonFactory
@@ -568,3 +570,106 @@ def test_drafts_keep_locked_identity_fields(signed_in: Client, applicant: Any, i
     )
     case.refresh_from_db()
     assert case.form_data["applicant_name"] == applicant.full_name
+
+
+# --- discarding a draft ------------------------------------------------------------------------
+
+
+def test_discard_a_draft_after_confirming(
+    signed_in: Client,
+    item: Any,
+    settings: Any,
+    tmp_path: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    case = start_draft(signed_in, item)
+    form = application_form(item)
+    signed_in.post(
+        reverse("cases:material_upload", args=[case.pk, form.pk]),
+        form_post(case, **{f"material_{form.pk}": pdf_upload(), "action": "upload"}),
+    )
+    stored = case.materials.get().file.name
+    discard_url = reverse("cases:draft_discard", args=[case.pk])
+    assert discard_url in html(signed_in.get(reverse("cases:draft", args=[case.pk])))
+    assert discard_url in html(signed_in.get(reverse("cases:mine") + "?tab=drafts"))
+    confirm = signed_in.get(discard_url)
+    assert confirm.status_code == 200
+    page = html(confirm)
+    assert "放弃这份草稿" in page and "已上传的 1 份材料将被删除" in page
+    assert f'action="{discard_url}"' in page and 'method="post"' in page
+    assert Case.objects.filter(pk=case.pk).exists()  # asking deletes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in.post(discard_url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:mine") + "?tab=drafts"
+    assert not Case.objects.filter(pk=case.pk).exists()
+    assert not default_storage.exists(stored)
+    page = html(signed_in.get(response["Location"]))
+    assert "草稿已放弃" in page and "没有保存的草稿" in page
+    assert AuditEvent.objects.filter(action="cases.case.draft_discard").count() == 1
+
+
+def test_another_persons_draft_cannot_be_discarded(
+    client: Client, applicant: Any, item: Any
+) -> None:
+    sign_in(client, applicant, methods=L2)
+    case = start_draft(client, item)
+    stranger = Client()
+    sign_in(stranger, VerifiedPersonFactory(), methods=L2)
+    url = reverse("cases:draft_discard", args=[case.pk])
+    assert stranger.get(url).status_code == 404
+    assert stranger.post(url).status_code == 404
+    assert Case.objects.get(pk=case.pk).state == State.DRAFT
+
+
+def test_a_submitted_case_cannot_be_discarded(client: Client, applicant: Any) -> None:
+    case = submit_case(applicant=applicant)
+    sign_in(client, applicant, methods=L2)
+    url = reverse("cases:draft_discard", args=[case.pk])
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code == 302
+        assert response["Location"] == reverse("cases:detail", args=[case.number])
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
+    page = html(client.get(reverse("cases:detail", args=[case.number])))
+    assert "不能放弃" in page and "撤回申请" in page
+
+
+def test_discarding_needs_level_two(client: Client, applicant: Any, item: Any) -> None:
+    sign_in(client, applicant, methods=L2)
+    case = start_draft(client, item)
+    client.logout()
+    sign_in(client, applicant, methods=("pwd",))
+    response = client.post(reverse("cases:draft_discard", args=[case.pk]))
+    assert response.status_code == 302
+    assert reverse("identity:step_up") in response["Location"]
+    assert Case.objects.filter(pk=case.pk).exists()
+
+
+def test_an_enterprise_draft_is_discarded_by_whoever_may_edit_it(client: Client) -> None:
+    from govhub.identity.models import AgentScope
+    from govhub.identity.tests.factories import AgentAuthorizationFactory, EnterpriseFactory
+
+    enterprise = EnterpriseFactory()
+    item = make_online_item()
+    sign_in(client, enterprise.legal_representative, methods=L2)
+    act_for(client, enterprise)
+    case = start_draft(client, item)
+    url = reverse("cases:draft_discard", args=[case.pk])
+    viewer = VerifiedPersonFactory()
+    AgentAuthorizationFactory(enterprise=enterprise, agent=viewer, scopes=[AgentScope.VIEW])
+    other = Client()
+    sign_in(other, viewer, methods=L2)
+    act_for(other, enterprise)
+    assert other.get(url).status_code == 404  # sees the enterprise's cases, may not change
+    assert other.post(url).status_code == 404
+    assert "放弃这份草稿" in html(client.get(url))
+    assert client.post(url).status_code == 302
+    assert not Case.objects.filter(pk=case.pk).exists()
+
+
+def act_for(client: Client, enterprise: Any) -> None:
+    store = client.session
+    store[session.ACTING_FOR] = enterprise.pk
+    store.save()

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import include, path, reverse
 
 from govhub import urls as root_urls
+from govhub.cases import services
 from govhub.cases.models import Case, Channel
 from govhub.cases.tests.factories import (
     application_form,
@@ -263,6 +264,30 @@ def test_apply_at_the_kiosk_records_the_kiosk_channel(client: Client, person: An
     assert response["Location"] == reverse("kiosk:detail", args=[draft.number]) + "?submitted=1"
     page = html(client.get(response["Location"]))
     assert "申请已提交" in page and draft.number in page
+
+
+def test_discard_a_draft_at_the_kiosk(client: Client, person: Any) -> None:
+    item = make_online_item()
+    sign_in(client, person, methods=L2)
+    response = client.post(reverse("kiosk:apply", args=[item.implementation_code]))
+    draft = Case.objects.get()
+    url = reverse("kiosk:draft_discard", args=[draft.pk])
+    assert url in html(client.get(reverse("kiosk:draft", args=[draft.pk])))
+    assert url in html(client.get(reverse("kiosk:mine") + "?tab=drafts"))
+    page = html(client.get(url))
+    assert "放弃这份草稿" in page and "kiosk-big-button" in page
+    assert reverse("kiosk:draft", args=[draft.pk]) in page  # and the way back
+    assert "cases/drafts" not in page  # no link out of the kiosk
+    response = client.post(url)
+    assert response["Location"] == reverse("kiosk:mine") + "?tab=drafts"
+    assert not Case.objects.exists()
+    assert "草稿已放弃" in html(client.get(response["Location"]))
+    # The next person at the terminal cannot discard someone else's draft by its id.
+    other = services.case_draft_save(actor=person, item=item)
+    client.post(reverse("kiosk:sign_out"))
+    sign_in(client, VerifiedPersonFactory(), methods=L2)
+    assert client.post(reverse("kiosk:draft_discard", args=[other.pk])).status_code == 404
+    assert Case.objects.get(pk=other.pk).state == State.DRAFT
 
 
 def test_my_cases_and_the_case_page_at_the_kiosk(client: Client, person: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import pytest
@@ -259,3 +261,79 @@ def test_intake_is_for_intake_positions_and_their_items(
     assert item_url(item) not in text(client.get(reverse("workbench:intake")))
     assert client.get(item_url(item)).status_code == 403
     assert client.get(reverse("workbench:intake_item", args=["NOPE"])).status_code == 404
+
+
+# --- prefill notes on a page that comes back with errors ---------------------------------------
+
+REGISTRY_NOTE = "来自人口基础库"
+
+
+def hidden_value(page: str, name: str) -> str:
+    match = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', page)
+    assert match is not None, f"no hidden field {name}"
+    return html.unescape(match.group(1))
+
+
+def test_registry_notes_come_back_with_a_page_that_has_errors(client: Any) -> None:
+    item = make_online_item(
+        form_schema={
+            "type": "object",
+            "properties": {
+                "applicant_name": {"type": "string", "title": "申请人姓名", "maxLength": 50},
+                "address": {"type": "string", "title": "户籍地址"},
+                "birth_date": {"type": "string", "format": "date", "title": "出生日期"},
+                "phone": {"type": "string", "title": "联系电话", "pattern": "^[0-9-]{7,20}$"},
+            },
+            "required": ["applicant_name", "phone"],
+        }
+    )
+    clerk = staff_member(Role.WINDOW_CLERK, item.department)
+    resident = ResidentFactory()
+    signed_in(client, clerk)
+    page = text(lookup(client, item, resident, channel=Channel.WINDOW))
+    assert page.count(REGISTRY_NOTE) == 3  # name, address, birth date
+    token = hidden_value(page, "prefill")
+    prefilled = {
+        "f_applicant_name": resident.name,
+        "f_address": resident.household_address,
+        "f_birth_date": resident.birth_date.isoformat(),
+    }
+
+    # A missing phone number: the page comes back, and so do the three notes.
+    data = submission(item, resident, Channel.WINDOW, f_phone="", prefill=token, **prefilled)
+    response = client.post(item_url(item), data)
+    assert response.status_code == 200
+    page = text(response)
+    assert "请修改以下问题后再提交" in page
+    assert page.count(REGISTRY_NOTE) == 3
+    assert hidden_value(page, "prefill") == token  # and again after the next error
+    # A value the clerk changed no longer claims its source.
+    data = submission(item, resident, Channel.WINDOW, f_phone="", prefill=token, **prefilled) | {
+        "f_address": "向阳区新址 8 号"
+    }
+    page = text(client.post(item_url(item), data))
+    assert page.count(REGISTRY_NOTE) == 2
+    # An error from the service (a material missing) keeps them too.
+    paper = application_form(item)
+    data = submission(item, resident, Channel.WINDOW, prefill=token, **prefilled)
+    del data[f"paper_{paper.pk}"]
+    page = text(client.post(item_url(item), data))
+    assert f"请提交“{paper.display_name}”" in page
+    assert page.count(REGISTRY_NOTE) == 3
+    assert not Case.objects.filter(submitted_by=clerk).exists()
+
+
+def test_prefill_notes_are_not_taken_from_a_forged_or_foreign_token(client: Any) -> None:
+    item = make_online_item()
+    clerk = staff_member(Role.WINDOW_CLERK, item.department)
+    resident, other = ResidentFactory(), ResidentFactory()
+    signed_in(client, clerk)
+    token = hidden_value(text(lookup(client, item, resident, channel=Channel.WINDOW)), "prefill")
+    # The same token for another applicant (their own name typed in) claims nothing.
+    data = submission(item, other, Channel.WINDOW, f_phone="", prefill=token)
+    assert REGISTRY_NOTE not in text(client.post(item_url(item), data))
+    # Nor does a token the page made up.
+    data = submission(item, resident, Channel.WINDOW, f_phone="", prefill=token[:-2] + "xx")
+    page = text(client.post(item_url(item), data))
+    assert "请修改以下问题后再提交" in page
+    assert REGISTRY_NOTE not in page
