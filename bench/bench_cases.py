@@ -175,7 +175,7 @@ def _plan(queryset: Any) -> str:
     indexes = sorted(
         name
         for name in set(re.findall(pattern, text))
-        if name == "case_queue" or name.startswith("cases_case_")
+        if name in ("case_queue", "case_review_queue") or name.startswith("cases_case_")
     )
     used = ", ".join(indexes) or "no index of cases_case"
     timing = re.search(r"Execution Time: ([\d.]+) ms", text)
