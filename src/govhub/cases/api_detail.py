@@ -248,6 +248,15 @@ def _actions(request: HttpRequest, case: Case, actions: list[str]) -> list[dict[
         out.append(
             {"action": action, "label": str(Action(action).label), "method": "POST", "url": url}
         )
+        if not case.number and action == Action.SUBMIT:  # who may submit a draft may discard it
+            out.append(
+                {
+                    "action": "discard",
+                    "label": _("放弃草稿"),
+                    "method": "DELETE",
+                    "url": _absolute(request, "cases_draft_discard", draft_id=case.pk),
+                }
+            )
     return out
 
 

@@ -411,9 +411,9 @@ class HistoryOut(Schema):
 
 
 class ActionOut(Schema):
-    action: str = Field(..., description="操作代码（workflow.Action）")
+    action: str = Field(..., description="操作代码（workflow.Action；草稿另有 discard：放弃草稿）")
     label: str
-    method: Literal["POST"]
+    method: Literal["POST", "DELETE"]
     url: str = Field(..., description="执行该操作的接口地址")
 
 

@@ -352,7 +352,10 @@ def test_drafts_saved_uploaded_and_submitted_once(client: Any, as_user: Any) -> 
     assert draft["form_data"]["applicant_name"] == applicant.full_name  # prefilled
     assert draft["prefill_sources"]["applicant_name"]
     assert draft["form_schema"]["properties"]
-    assert [a["action"] for a in draft["actions"]] == ["submit"]
+    assert [a["action"] for a in draft["actions"]] == ["submit", "discard"]
+    discard = draft["actions"][1]
+    assert discard["method"] == "DELETE"
+    assert discard["url"].endswith(f"/api/v1/cases/drafts/{draft['id']}")
     draft_id = draft["id"]
     patched = client.patch(
         f"{BASE}/drafts/{draft_id}",
