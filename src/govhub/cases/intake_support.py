@@ -178,7 +178,26 @@ def store_one(
         CaseMaterial.objects.filter(case=case, material=material, is_current=True).update(
             is_current=False
         )
-    return CaseMaterial.objects.create(
+    row = uploaded_row(
+        case, upload, info, storage_name, material=material, label=label, actor=actor
+    )
+    row.supplement_round = round
+    row.save()
+    return row
+
+
+def uploaded_row(
+    case: Case,
+    upload: UploadedFile,
+    info: uploads.UploadInfo,
+    storage_name: str,
+    *,
+    material: Material | None,
+    label: str,
+    actor: Any,
+) -> CaseMaterial:
+    """The (unsaved) material row of a file already inspected and stored."""
+    return CaseMaterial(
         case=case,
         material=material,
         name=label[:200],
@@ -188,7 +207,6 @@ def store_one(
         content_type=info.content_type,
         size=info.size,
         sha256=info.sha256,
-        supplement_round=round,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
 
@@ -265,17 +283,14 @@ class MaterialPlan:
         """Store the files and write every material row in one statement."""
         uploader = actor if getattr(actor, "is_authenticated", False) else None
         rows = [
-            CaseMaterial(
-                case=case,
+            uploaded_row(
+                case,
+                upload,
+                info,
+                uploads.store_upload(upload, info, prefix="cases"),
                 material=material,
-                name=material.display_name[:200],
-                source=CaseMaterial.Source.UPLOAD,
-                file=uploads.store_upload(upload, info, prefix="cases"),
-                original_name=(upload.name or "")[:200],
-                content_type=info.content_type,
-                size=info.size,
-                sha256=info.sha256,
-                uploaded_by=uploader,
+                label=material.display_name,
+                actor=actor,
             )
             for material, upload, info in self.uploads
         ]
