@@ -172,6 +172,7 @@ for _name in (
     "GOVHUB_CASE_STATUS_WINDOW_SECONDS",
     "GOVHUB_AUDIT_RETENTION_DAYS",
     "GOVHUB_AUDIT_SEAL_GRACE_SECONDS",
+    "GOVHUB_QUEUE_COUNTS_TTL",
 ):
     if os.environ.get(_name):
         globals()[_name] = int(os.environ[_name])

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query
 
-from govhub.cases import selectors
+from govhub.cases import counts_cache, selectors
 from govhub.cases.api_auth import AUTH, caller_of, guarded
 from govhub.cases.api_detail import case_url, labelled
 from govhub.cases.api_routes import ACTING_FOR_EXTRA, E, endpoint
@@ -88,7 +88,7 @@ def case_list(request: HttpRequest, params: Query[CaseListQuery]) -> Any:
         )
         return {
             "count": None,
-            "counts": selectors.queue_counts(actor=caller.user),
+            "counts": counts_cache.queue_counts(actor=caller.user),
             "page": params.page,
             "page_size": params.page_size,
             "has_next": has_next,

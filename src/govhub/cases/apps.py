@@ -7,3 +7,10 @@ class CasesConfig(AppConfig):
     label = "cases"
     verbose_name = _("办件")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from govhub.cases.counts_cache import on_case_transitioned
+        from govhub.cases.events import CaseTransitioned
+        from govhub.core.events import subscribe
+
+        subscribe(CaseTransitioned, on_case_transitioned)

@@ -26,3 +26,7 @@ class CaseTransitioned(DomainEvent):
     from_state: str
     to_state: str
     applicant_relevant: bool
+    # The case's department, and the department of the step acted on (a joint review's
+    # may differ): whose queues changed.
+    department_id: int | None = None
+    step_department_id: int | None = None

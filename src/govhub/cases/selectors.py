@@ -468,6 +468,11 @@ def case_detail(
     )
     # `available_actions` reads `case.steps.all()`: serve it from what was just loaded.
     case._prefetched_objects_cache = {"steps": steps}  # type: ignore[attr-defined]
+    # Policies read `step.case` (its region): the case in hand, not one more query each.
+    for step in steps:
+        step.case = case
+    if case.current_step is not None:
+        case.current_step.case = case
     held_qs = case.materials.filter(is_current=True).select_related("material").order_by("id")
     if viewer == "applicant":
         held_qs = held_qs.filter(is_internal=False)  # staff attachments stay internal

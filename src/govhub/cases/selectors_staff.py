@@ -108,11 +108,20 @@ def actionable_steps(*, actor: Any, case: Case) -> list[CaseStep]:
         or current.kind == CaseStep.Kind.DECISION
     ):
         return []
-    steps = list(
-        CaseStep.objects.filter(case=case, position=current.position, finished_at__isnull=True)
-        .select_related("department")
-        .order_by("id")
-    )
+    prefetched = getattr(case, "_prefetched_objects_cache", {}).get("steps")
+    if prefetched is not None:  # `selectors.case_detail` loaded them with their departments
+        steps = sorted(
+            (s for s in prefetched if s.position == current.position and s.finished_at is None),
+            key=lambda s: s.pk,
+        )
+    else:
+        steps = list(
+            CaseStep.objects.filter(
+                case=case, position=current.position, finished_at__isnull=True
+            )
+            .select_related("department")
+            .order_by("id")
+        )
     for step in steps:
         step.case = case  # policies read step.case.region
     return [step for step in steps if policies.can_act_on_step(actor, step)]

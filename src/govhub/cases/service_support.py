@@ -121,6 +121,8 @@ def record(
             applicant_relevant=TRANSITIONS[action].applicant_relevant
             if action in TRANSITIONS
             else False,
+            department_id=case.department_id,
+            step_department_id=step.department_id if step is not None else None,
         )
     )
     return event

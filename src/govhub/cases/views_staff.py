@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from govhub.cases import schema_form, selectors
+from govhub.cases import counts_cache, schema_form, selectors
 from govhub.cases.models import Case, Channel, SupplementRequest
 from govhub.cases.service_support import lock_case
 from govhub.cases.views_staff_actions import ACTIONS, action_order, make_form
@@ -142,7 +142,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     current = request.GET.get("queue") or _default_queue(user)
     if current not in selectors.QUEUES:
         raise Http404
-    counts = selectors.queue_counts(actor=user)
+    counts = counts_cache.queue_counts(actor=user)
     filter_keys = ("q", "item", "state", "channel", "overdue")
     bound = any(request.GET.get(key) for key in filter_keys)
     form = QueueFilterForm(request.GET if bound else None, items=_queue_items(user))
