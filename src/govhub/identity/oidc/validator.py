@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import Q
 from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
@@ -57,20 +58,13 @@ def authorization_for_token(access_token: Any) -> OidcAuthorization | None:
     """The sign-in an access token descends from (through its refresh-token family)."""
     if not isinstance(access_token, AccessToken):
         return None
-    family = (
-        RefreshToken.objects.filter(access_token=access_token)
-        .values_list("token_family", flat=True)
-        .first()
-    )
-    if family is None and access_token.source_refresh_token_id is not None:
-        family = (
-            RefreshToken.objects.filter(pk=access_token.source_refresh_token_id)
-            .values_list("token_family", flat=True)
-            .first()
-        )
-    if family is None:
-        return None
-    return OidcAuthorization.objects.filter(token_family=family).first()
+    # One statement: the family of the refresh token issued with this access token, or of
+    # the one it was refreshed from (a rotation keeps the family, so both name the same).
+    issued_with = Q(access_token=access_token)
+    if access_token.source_refresh_token_id is not None:
+        issued_with |= Q(pk=access_token.source_refresh_token_id)
+    families = RefreshToken.objects.filter(issued_with).values("token_family")
+    return OidcAuthorization.objects.filter(token_family__in=families).order_by("pk").first()
 
 
 class GovhubOAuth2Validator(OAuth2Validator):
