@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govhub.cases import selectors_staff
+from govhub.cases import selectors_staff, services_intake
 from govhub.cases.api_auth import AUTH, Caller, caller_of, guarded
 from govhub.cases.api_routes import ACTING_FOR_PARAMETER, FILE_RESPONSES, endpoint
-from govhub.cases.models import CaseResult
-from govhub.core.audit import audit_log
 from govhub.core.errors import NotFound
 
 FILE_EXTRA: dict[str, Any] = {
@@ -26,26 +23,6 @@ FILE_EXTRA: dict[str, Any] = {
         }
     },
 }
-
-
-def record_first_download(
-    result: CaseResult, *, actor: Any, request: HttpRequest | None = None
-) -> bool:
-    """Note when the applicant first downloaded the result (electronic delivery: the day
-    the result reached them). One conditional UPDATE: a second download, or two at once,
-    change nothing. Returns whether this was the first (then also audited)."""
-    updated = CaseResult.objects.filter(pk=result.pk, first_downloaded_at__isnull=True).update(
-        first_downloaded_at=timezone.now()
-    )
-    if updated:
-        audit_log(
-            actor=actor,
-            action="cases.result.first_download",
-            target=result.case,
-            changes={"result": result.pk},
-            request=request,
-        )
-    return updated == 1
 
 
 def _file_response(field: Any, *, filename: str, content_type: str) -> FileResponse:
@@ -141,7 +118,7 @@ def result_file(request: HttpRequest, number: str, result_id: int) -> Any:
     if result is None:
         raise NotFound(_("找不到该文件，或您无权查看。"))
     if viewer == "applicant":
-        record_first_download(result, actor=caller.user, request=request)
+        services_intake.case_result_downloaded(actor=caller.user, result=result, request=request)
     return _file_response(
         result.file,
         filename=_download_name(result.name, result.file.name or ""),
