@@ -105,6 +105,7 @@ def record(
     audit_log(
         actor=actor,
         action=f"cases.case.{action}",
+        role=role,
         target=case,
         changes={"from": from_state, "to": case.state, **({"step": step.pk} if step else {})},
         request=request,

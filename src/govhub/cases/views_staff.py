@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from govhub.cases import counts_cache, schema_form, selectors
 from govhub.cases.models import Case, Channel, SupplementRequest
+from govhub.cases.schema_form_schema import field_kind
 from govhub.cases.service_support import lock_case
 from govhub.cases.views_staff_actions import ACTIONS, action_order, make_form
 from govhub.cases.views_staff_common import (
@@ -46,6 +47,7 @@ from govhub.cases.views_staff_common import (
 )
 from govhub.cases.workflow import Action, State, check_transition
 from govhub.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from govhub.core.masking import mask_id_number
 from govhub.organizations.models import Position
 from govhub.organizations.policies import staff_roles
 
@@ -211,20 +213,28 @@ def queue(request: HttpRequest) -> HttpResponse:
 # --- one case ----------------------------------------------------------------------------------
 
 
-def _form_rows(case: Case) -> list[tuple[str, str]]:
-    """The application form as (label, value), in the form's order."""
+def _form_rows(case: Case, *, reveal: bool = False) -> list[tuple[str, str]]:
+    """The application form as (label, value), in the form's order. ID numbers in the
+    form (a spouse's, the deceased's) are masked like the applicant's own, unless the
+    page shows the audited reveal (`services_privacy.case_id_number_reveal`)."""
     schema = case.version.form_schema or {}
     data = case.form_data or {}
     rows: list[tuple[str, str]] = []
     known: set[str] = set()
+
+    def shown(name: str, value: str) -> str:
+        if not reveal and value and field_kind(name) == "id_number":
+            return mask_id_number(value)
+        return value
+
     if schema:
         for field in schema_form.form_fields(schema, data=data, prefix="view_"):
             known.add(field.name)
             value = "、".join(field.selected_labels) if field.choices else field.value
-            rows.append((field.label, value or "—"))
+            rows.append((field.label, shown(field.name, str(value or "")) or "—"))
     for name, value in data.items():
         if name not in known:
-            rows.append((name, str(value)))
+            rows.append((name, shown(name, str(value))))
     return rows
 
 
@@ -337,7 +347,7 @@ def _detail_context(
         "left_text": days_text(summary.left, summary.unit),
         "id_number": case.applicant_id_number if reveal else case.masked_id_number,
         "revealed": reveal,
-        "form_rows": _form_rows(case),
+        "form_rows": _form_rows(case, reveal=reveal),
         "history": _history_rows(detail),
         "notice_links": _notice_links(case, detail.supplements),
         "action_forms": action_forms,

@@ -14,7 +14,11 @@ from django.http import HttpRequest
 from govhub.core.audit_chain import changes_digest
 from govhub.core.errors import Forbidden
 from govhub.core.models import AuditEvent
-from govhub.core.requestid import current_on_behalf_of, current_request_id
+from govhub.core.requestid import (
+    current_client_address,
+    current_on_behalf_of,
+    current_request_id,
+)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -23,6 +27,14 @@ def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None
+
+
+def source_address(request: HttpRequest | None) -> str | None:
+    """The address to record: the given request's client, else that of the request being
+    served (a service called without `request`), else None (commands, tasks)."""
+    if request is not None:
+        return client_ip(request)
+    return current_client_address()
 
 
 def audit_log(
@@ -36,13 +48,16 @@ def audit_log(
     actor_label: str = "",
     on_behalf_of: str | None = None,
     role: str = "",
+    object_label: str | None = None,
 ) -> AuditEvent:
     """Append one audit record.
 
     `action` is `<app>.<noun>.<verb>`, e.g. `organizations.position.grant`.
     `on_behalf_of` defaults to the request's acting-for identity (see
-    `govhub.core.requestid.current_on_behalf_of`). `role` is the capacity the actor acted
-    in (e.g. a staff position's role), when the service knows it.
+    `govhub.core.requestid.current_on_behalf_of`), the source address to the client of the
+    request being served when `request` is not given. `role` is the capacity the actor acted
+    in (e.g. a staff position's role), when the service knows it. `object_label` replaces
+    `str(target)` where that could show a secret (an OpenID ID token names its `jti`).
     """
     user = actor if getattr(actor, "is_authenticated", False) else None
     changes = changes or {}
@@ -54,9 +69,11 @@ def audit_log(
         action=action,
         object_type=target._meta.label_lower if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
-        object_label=str(target)[:200] if target is not None else "",
+        object_label=(
+            object_label if object_label is not None else str(target) if target is not None else ""
+        )[:200],
         outcome=outcome,
-        source_ip=client_ip(request),
+        source_ip=source_address(request),
         request_id=current_request_id() if current_request_id() != "-" else "",
         changes=changes,
         changes_digest=changes_digest(changes),

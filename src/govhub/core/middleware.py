@@ -11,7 +11,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from govhub.core.requestid import request_cache_var, request_id_var
+from govhub.core.requestid import client_address_var, request_cache_var, request_id_var
 
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 HEADER = "X-Request-ID"
@@ -27,9 +27,11 @@ class RequestIdMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
         cache_token = request_cache_var.set({})
+        address_token = client_address_var.set(request.META.get("REMOTE_ADDR") or None)
         try:
             response = self.get_response(request)
         finally:
+            client_address_var.reset(address_token)
             request_cache_var.reset(cache_token)
             request_id_var.reset(token)
         response[HEADER] = request_id

@@ -31,3 +31,13 @@ on_behalf_of_var: ContextVar[str] = ContextVar("on_behalf_of", default="")
 
 def current_on_behalf_of() -> str:
     return on_behalf_of_var.get()
+
+
+# The client's address for the request being served (after `ClientAddressMiddleware`),
+# so `audit_log` can name the source address even when a service was not handed the
+# request. None outside requests.
+client_address_var: ContextVar[str | None] = ContextVar("client_address", default=None)
+
+
+def current_client_address() -> str | None:
+    return client_address_var.get()

@@ -1,7 +1,8 @@
 """Django admin for accounts: ID numbers and mobiles shown masked (never editable here),
 the sign-in history and the other security records read-only, enterprises and agent
 authorisations for inspection, lockouts that an administrator can lift. Every change
-made here is audited; passwords never reach the audit record."""
+made here is audited by the admin site (`core.admin_auditing`; passwords never reach the
+record), and so is every search for an account by a full ID number."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
-from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govhub.core.admin_audit import admin_role
 from govhub.core.audit import audit_log
 from govhub.core.crypto import lookup_hash
+from govhub.core.masking import mask_id_number
 from govhub.core.validators import check_id_number
 from govhub.identity.models import (
     AgentAuthorization,
@@ -30,21 +32,6 @@ from govhub.identity.models import (
     TotpDevice,
     User,
 )
-
-
-def _safe_changes(form: Any) -> dict[str, Any]:
-    cleaned = getattr(form, "cleaned_data", {}) or {}
-    changes: dict[str, Any] = {}
-    for name in getattr(form, "changed_data", []):
-        if "password" in name:
-            changes[name] = "***"
-            continue
-        value = cleaned.get(name)
-        if isinstance(value, (str, int, bool)) or value is None:
-            changes[name] = value
-        else:
-            changes[name] = str(value)[:200]
-    return changes
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -148,23 +135,15 @@ class GovhubUserAdmin(UserAdmin):
         except ValidationError:
             return results, may_have_duplicates
         by_id = queryset.filter(id_number_hash=lookup_hash(number, purpose="id_number"))
-        return results | by_id, may_have_duplicates
-
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
-        super().save_model(request, obj, form, change)
+        # An ID number is enough to find someone's account: every such search is recorded.
         audit_log(
             actor=request.user,
-            action="identity.user.admin_change" if change else "identity.user.admin_add",
-            target=obj,
-            changes=_safe_changes(form),
+            action="identity.user.admin_id_number_search",
+            changes={"id_number": mask_id_number(number), "found": by_id.exists()},
             request=request,
+            role=admin_role(request.user),
         )
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit_log(
-            actor=request.user, action="identity.user.admin_delete", target=obj, request=request
-        )
-        super().delete_model(request, obj)
+        return results | by_id, may_have_duplicates
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Accounts are deactivated, never deleted: the audit trail refers to them.
@@ -240,6 +219,7 @@ class LoginThrottleAdmin(ReadOnlyAdmin):
                 target=row,
                 changes={"scope": row.scope, "label": row.label},
                 request=request,
+                role=admin_role(request.user),
             )
 
 
@@ -272,16 +252,6 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        audit_log(
-            actor=request.user,
-            action="identity.enterprise.admin_change",
-            target=obj,
-            changes=_safe_changes(form),
-            request=request,
-        )
 
 
 @admin.register(AgentAuthorization)

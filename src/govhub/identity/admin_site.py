@@ -6,6 +6,9 @@ page (password + TOTP), and back. Wire it by replacing "django.contrib.admin" in
 INSTALLED_APPS with "govhub.identity.admin_site.GovhubAdminConfig": every
 `admin.site` / `@admin.register` then uses this site.
 
+It is a `core.admin_auditing.AuditedAdminSite`: every ModelAdmin registered with it writes
+its adds, changes, deletions and actions to the audit trail.
+
 This module must not import models at import time (it is loaded with the app registry).
 """
 
@@ -14,11 +17,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+
+from govhub.core.admin_auditing import AuditedAdminSite
 
 
 def session_has_otp(request: HttpRequest) -> bool:
@@ -27,7 +31,7 @@ def session_has_otp(request: HttpRequest) -> bool:
     return "otp" in session_amr(request)
 
 
-class GovhubAdminSite(admin.AdminSite):
+class GovhubAdminSite(AuditedAdminSite):
     # The site header and title are set by govhub.core.admin (the site's name).
 
     def has_permission(self, request: HttpRequest) -> bool:

@@ -49,6 +49,13 @@ def _validated(instance: models.Model, *, exclude: Iterable[str] = ()) -> None:
         ) from exc
 
 
+def _role(actor: Any) -> str:
+    """The capacity an administrator changes the directory in (for the audit record)."""
+    if policies.is_system_admin(actor):
+        return Position.Role.SYSTEM_ADMIN
+    return Position.Role.DEPARTMENT_ADMIN
+
+
 def _code(obj: Any) -> str | None:
     if obj is None:
         return None
@@ -108,6 +115,7 @@ def staff_create(
     staff.save()
     audit_log(
         actor=actor,
+        role=_role(actor),
         action="organizations.staff.create",
         target=staff,
         changes={
@@ -140,6 +148,7 @@ def staff_deactivate(*, actor: Any, staff: StaffMember, reason: str = "") -> Sta
     policies.forget_positions(staff.user)
     audit_log(
         actor=actor,
+        role=_role(actor),
         action="organizations.staff.deactivate",
         target=staff,
         changes={"is_active": [True, False], "reason": reason.strip()},
@@ -192,6 +201,7 @@ def position_grant(
     policies.forget_positions(staff.user)
     audit_log(
         actor=actor,
+        role=_role(actor),
         action="organizations.position.grant",
         target=position,
         changes={
@@ -225,6 +235,7 @@ def position_revoke(*, actor: Any, position: Position, reason: str = "") -> Posi
     policies.forget_positions(position.staff.user)
     audit_log(
         actor=actor,
+        role=_role(actor),
         action="organizations.position.revoke",
         target=position,
         changes={"is_active": [True, False], "reason": reason.strip()},
@@ -276,6 +287,7 @@ def department_update_contact(
     department.save(update_fields=list(changes))
     audit_log(
         actor=actor,
+        role=_role(actor),
         action="organizations.department.update_contact",
         target=department,
         changes=changes,
@@ -329,6 +341,7 @@ def department_set_uscc(
     department.save(update_fields=["uscc"])
     audit_log(
         actor=actor,
+        role=_role(actor),
         action="organizations.department.set_uscc",
         target=department,
         changes={
@@ -370,6 +383,7 @@ def window_set_departments(
     window.departments.set(list(wanted.values()))
     audit_log(
         actor=actor,
+        role=_role(actor),
         action="organizations.window.set_departments",
         target=window,
         changes={"departments": {"before": before, "after": after}},

@@ -1,7 +1,8 @@
 """Read-only admin screens for the registries and their access log.
 
 Nothing can be added, changed or deleted here: the registries are fed by their owning
-departments (and the demo loader), the access log only by the selectors. Lists show
+departments (and the demo loader), the access log only by the selectors (each row with
+its audit record). Lists show
 masked names and ID numbers; opening a record shows it in full (ID number still masked)
 and is itself recorded as a look-up. The search box takes a full ID number (found by its
 look-up hash, also recorded) or an exact name; for legal entities a USCC or part of a name.
@@ -16,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from govhub.core.admin_audit import admin_role
 from govhub.core.crypto import lookup_hash
 from govhub.core.masking import mask_id_number, mask_name
 from govhub.core.validators import normalize_id_number, normalize_uscc
@@ -100,6 +102,7 @@ class ResidentAdmin(ReadOnlyAdmin):
                     else RegistryLookup.Outcome.NOT_FOUND
                 ),
                 request=request,
+                role=admin_role(request.user),
             )
             return results, False
         return queryset.filter(name=term), False
@@ -123,6 +126,7 @@ class ResidentAdmin(ReadOnlyAdmin):
                 subject_label=str(resident),
                 outcome=RegistryLookup.Outcome.FOUND,
                 request=request,
+                role=admin_role(request.user),
             )
         return response
 
@@ -192,6 +196,7 @@ class LegalEntityAdmin(ReadOnlyAdmin):
                 subject_label=entity.uscc,
                 outcome=RegistryLookup.Outcome.FOUND,
                 request=request,
+                role=admin_role(request.user),
             )
         return response
 
@@ -202,6 +207,7 @@ class RegistryLookupAdmin(ReadOnlyAdmin):
         "occurred_at",
         "actor_label",
         "on_behalf_of",
+        "department",
         "registry",
         "operation",
         "purpose",
@@ -210,6 +216,7 @@ class RegistryLookupAdmin(ReadOnlyAdmin):
         "source_ip",
     )
     list_filter = ("registry", "operation", "outcome")
+    list_select_related = ("department",)
     date_hierarchy = "occurred_at"
     search_fields = ("actor_label", "purpose", "request_id", "subject_label")
     search_help_text = _(
@@ -221,6 +228,7 @@ class RegistryLookupAdmin(ReadOnlyAdmin):
         "actor",
         "actor_label",
         "on_behalf_of",
+        "department",
         "registry",
         "operation",
         "purpose",

@@ -150,10 +150,13 @@ class LegalEntity(models.Model):
 
 
 class RegistryLookup(models.Model):
-    """One look-up in a registry: who asked, about whom, why, and what it found.
+    """One look-up in a registry: who asked, for which department, about whom, why, and
+    what it found.
 
     Append-only: written by `govhub.registries.selectors`, never updated or deleted by
-    the application. The subject is kept as its look-up hash and a masked label.
+    the application. The subject is kept as its look-up hash and a masked label. Each row
+    also has its audit record (`registries.lookup.<operation>`, object this row), so the
+    look-up is covered by the audit trail's hash chain.
     """
 
     class Registry(models.TextChoices):
@@ -186,6 +189,17 @@ class RegistryLookup(models.Model):
     )
     actor_label = models.CharField(_("查询人标识"), max_length=128, blank=True)
     on_behalf_of = models.CharField(_("代表主体"), max_length=64, blank=True)
+    # The department on whose work the look-up was made: the caller's (a system calling
+    # through the exchange names its own), else the department the member of staff
+    # belongs to; empty for a citizen's own look-ups.
+    department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name=_("查询部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     registry = models.CharField(_("基础库"), max_length=16, choices=Registry.choices)
     operation = models.CharField(_("查询方式"), max_length=40, choices=Operation.choices)
     purpose = models.CharField(_("查询事由"), max_length=200)

@@ -1,7 +1,8 @@
 """Reading the base registries. Every function records a `RegistryLookup`: who looked up
-whom, why (`purpose`, required) and what it found. There is no other sanctioned way to
-read `Resident` or `LegalEntity` (a later issue puts these behind the data-exchange
-gateway).
+whom, for which department, why (`purpose`, required) and what it found, and appends its
+audit record (`registries.lookup.<operation>`) in the same transaction, found or not.
+There is no other sanctioned way to read `Resident` or `LegalEntity` (a later issue puts
+these behind the data-exchange gateway, which passes the requesting `department`).
 
 Inputs are normalised here (`normalize_id_number`, `normalize_uscc`, names stripped), so
 callers pass what the person typed. A malformed number simply is not found.
@@ -17,11 +18,14 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from govhub.core.audit import client_ip
+from govhub.core.audit import audit_log, source_address
 from govhub.core.crypto import lookup_hash
 from govhub.core.masking import mask_id_number, mask_name
+from govhub.core.models import AuditEvent
 from govhub.core.requestid import current_on_behalf_of, current_request_id
 from govhub.core.validators import normalize_id_number, normalize_uscc
+from govhub.organizations.models import Department, StaffMember
+from govhub.organizations.policies import staff_roles
 from govhub.registries.models import (
     ID_NUMBER_PURPOSE,
     USCC_PURPOSE,
@@ -100,6 +104,17 @@ def _actor_label(actor: Any | None, request: HttpRequest | None, label: str) -> 
     return "anonymous" if request is not None else "system"
 
 
+# Registry answers that found what was asked; any other is recorded as a failed look-up.
+_FOUND = frozenset({RegistryLookup.Outcome.MATCH, RegistryLookup.Outcome.FOUND})
+
+
+def _staff_member(actor: Any | None) -> StaffMember | None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    return StaffMember.objects.filter(user_id=actor.pk).select_related("department").first()
+
+
+@transaction.atomic
 def record_lookup(
     *,
     actor: Any | None,
@@ -111,17 +126,27 @@ def record_lookup(
     outcome: str,
     request: HttpRequest | None = None,
     actor_label: str = "",
+    department: Department | None = None,
+    role: str = "",
 ) -> RegistryLookup:
-    """Append one access-log row (used by the selectors here and by the admin)."""
+    """Append one access-log row and its audit record (used by the selectors here and by
+    the admin). `department` is the department the look-up is made for; by default the
+    one the member of staff belongs to. `role` defaults to the roles they hold today."""
     purpose = (purpose or "").strip()
     if not purpose:
         raise ValueError("a registry look-up needs a purpose (查询事由)")
     user = actor if getattr(actor, "is_authenticated", False) else None
+    staff = _staff_member(user) if department is None or not role else None
+    if department is None and staff is not None:
+        department = staff.department
+    if not role and staff is not None:
+        role = ",".join(sorted(staff_roles(user)))
     request_id = current_request_id()
-    return RegistryLookup.objects.create(
+    lookup = RegistryLookup.objects.create(
         actor=user,
         actor_label=_actor_label(actor, request, actor_label),
         on_behalf_of=current_on_behalf_of(),
+        department=department,
         registry=registry,
         operation=operation,
         purpose=purpose[:200],
@@ -129,8 +154,27 @@ def record_lookup(
         subject_label=subject_label[:100],
         outcome=outcome,
         request_id="" if request_id == "-" else request_id,
-        source_ip=client_ip(request),
+        source_ip=source_address(request),
     )
+    audit_log(
+        actor=user,
+        actor_label=lookup.actor_label,
+        action=f"registries.lookup.{operation}",
+        target=lookup,
+        outcome=AuditEvent.Outcome.SUCCESS if outcome in _FOUND else AuditEvent.Outcome.FAILURE,
+        changes={
+            "registry": registry,
+            "operation": operation,
+            "purpose": lookup.purpose,
+            "department": department.code if department is not None else None,
+            "result": outcome,
+            "subject": lookup.subject_label,
+            "subject_hash": subject_hash,
+        },
+        request=request,
+        role=role,
+    )
+    return lookup
 
 
 def _require_purpose(purpose: str) -> None:
@@ -148,6 +192,7 @@ def resident_verify(
     purpose: str,
     request: HttpRequest | None = None,
     actor_label: str = "",
+    department: Department | None = None,
 ) -> ResidentMatch:
     """Check that `name` and `id_number` belong to the same registered, living resident.
 
@@ -178,6 +223,7 @@ def resident_verify(
         outcome=outcome,
         request=request,
         actor_label=actor_label,
+        department=department,
     )
     return ResidentMatch(
         outcome=outcome, resident=resident if outcome == "match" else None, lookup=lookup
@@ -192,6 +238,7 @@ def resident_get(
     purpose: str,
     request: HttpRequest | None = None,
     actor_label: str = "",
+    department: Department | None = None,
 ) -> Resident | None:
     """The resident with this ID number, whatever their status (see `.status`)."""
     _require_purpose(purpose)
@@ -208,6 +255,7 @@ def resident_get(
         outcome=RegistryLookup.Outcome.FOUND if resident else RegistryLookup.Outcome.NOT_FOUND,
         request=request,
         actor_label=actor_label,
+        department=department,
     )
     return resident
 
@@ -220,6 +268,7 @@ def legal_entity_get(
     purpose: str,
     request: HttpRequest | None = None,
     actor_label: str = "",
+    department: Department | None = None,
 ) -> LegalEntity | None:
     """The legal entity with this unified social credit code, whatever its status."""
     _require_purpose(purpose)
@@ -235,6 +284,7 @@ def legal_entity_get(
         outcome=RegistryLookup.Outcome.FOUND if entity else RegistryLookup.Outcome.NOT_FOUND,
         request=request,
         actor_label=actor_label,
+        department=department,
     )
     return entity
 
@@ -249,6 +299,7 @@ def legal_entity_verify_representative(
     purpose: str,
     request: HttpRequest | None = None,
     actor_label: str = "",
+    department: Department | None = None,
 ) -> LegalEntityMatch:
     """Check that the person (`name` + `id_number`) is the entity's legal representative.
 
@@ -281,6 +332,7 @@ def legal_entity_verify_representative(
         outcome=outcome,
         request=request,
         actor_label=actor_label,
+        department=department,
     )
     return LegalEntityMatch(
         outcome=outcome, entity=entity if outcome == "match" else None, lookup=lookup

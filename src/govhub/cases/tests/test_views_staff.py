@@ -331,6 +331,25 @@ def test_revealing_the_id_number_is_audited(client: Any, team: dict[str, Any]) -
     assert case.applicant_id_number not in text(client.get(case_url(case)))
 
 
+def test_id_numbers_in_the_form_are_masked_until_revealed(
+    client: Any, team: dict[str, Any]
+) -> None:
+    from govhub.core.codes import id_number_check_character
+
+    first17 = "23040219850301004"
+    spouse = first17 + id_number_check_character(first17)
+    case = submit_case(item=team["item"])
+    Case.objects.filter(pk=case.pk).update(
+        form_data={**case.form_data, "spouse_id_number": spouse}
+    )
+    signed_in(client, team["clerk"])
+    page = text(client.get(case_url(case)))
+    assert spouse not in page
+    assert spouse[:6] in page  # masked, not dropped
+    revealed = text(client.post(reverse("workbench:id_number", args=[case.number])))
+    assert spouse in revealed
+
+
 def test_another_departments_clerk_cannot_reveal(client: Any, team: dict[str, Any]) -> None:
     case = submit_case(item=team["item"])
     stranger = staff_member(Role.WINDOW_CLERK, make_online_item().department)

@@ -9,7 +9,7 @@ import pytest
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from govhub.catalog.models import HandlingVariant, ImplementationItem, ItemVersion
+from govhub.catalog.models import HandlingVariant, ImplementationItem, ItemVersion, Material
 from govhub.catalog.services import version_content_fields
 from govhub.catalog.tests.factories import (
     BaseItemFactory,
@@ -119,6 +119,15 @@ def test_adding_an_item_computes_its_code(sysadmin_client):
     assert item.implementation_code == f"{base.base_code}{department.uscc}000001"
     assert item.versions.get().status == ItemVersion.Status.DRAFT
     assert AuditEvent.objects.filter(action="catalog.implementation_item.create").exists()
+    # The admin's own record of the form, beside the service's record of the creation.
+    added = AuditEvent.objects.get(action="catalog.implementationitem.admin_add")
+    assert added.object_id == str(item.pk)
+    assert added.changes == {
+        "base_item": str(base),
+        "department": str(department),
+        "region": str(department.region),
+    }
+    assert added.actor_role == "superuser"
 
 
 def test_adding_an_item_for_another_department_is_refused(client):
@@ -318,3 +327,43 @@ def test_cancel_and_hand_down_actions(sysadmin_client):
     assert "已下放。" in response.text
     other.refresh_from_db()
     assert other.handed_down_to == town
+
+
+def test_themes_deleted_in_bulk_are_audited_one_by_one(sysadmin_client):
+    themes = [ThemeFactory(), ThemeFactory()]
+    response = sysadmin_client.post(
+        reverse("admin:catalog_theme_changelist"),
+        {"action": "delete_selected", "_selected_action": [t.pk for t in themes], "post": "yes"},
+    )
+    assert response.status_code == 302
+    records = AuditEvent.objects.filter(action="catalog.theme.admin_delete")
+    assert sorted(r.object_id for r in records) == sorted(str(t.pk) for t in themes)
+    assert {r.changes["name"] for r in records} == {t.name for t in themes}
+
+
+def test_materials_added_and_removed_inline_are_audited(sysadmin_client):
+    version = ItemVersionFactory()
+    kept = MaterialFactory(version=version)
+    url = reverse("admin:catalog_itemversion_change", args=[version.pk])
+    data = version_form_data(version)
+    data.update(
+        {
+            "materials-TOTAL_FORMS": "2",
+            "materials-0-DELETE": "on",
+            "materials-1-position": "2",
+            "materials-1-name": "新增的材料",
+            "materials-1-kind": kept.kind,
+            "materials-1-form": kept.form,
+            "materials-1-source": kept.source,
+            "materials-1-copies": "1",
+            "materials-1-required": "on",
+        }
+    )
+    response = sysadmin_client.post(url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    added = Material.objects.get(version=version)
+    assert added.name == "新增的材料"
+    assert AuditEvent.objects.get(action="catalog.material.admin_add").object_id == str(added.pk)
+    removed = AuditEvent.objects.get(action="catalog.material.admin_delete")
+    assert removed.object_id == str(kept.pk)
+    assert removed.changes["name"] == kept.name

@@ -86,3 +86,21 @@ def rehash_from(seq: int) -> None:
 
 def event_at(seq: int) -> AuditEvent:
     return AuditChainLink.objects.select_related("event").get(seq=seq).event
+
+
+def trail_text() -> str:
+    """Everything the audit trail says, as one text (the fields anyone reading it sees)."""
+    import json
+
+    rows = AuditEvent.objects.values_list(
+        "actor_label", "on_behalf_of", "actor_role", "object_label", "object_id", "changes"
+    )
+    return "\n".join(json.dumps(list(row), ensure_ascii=False, default=str) for row in rows)
+
+
+def assert_not_in_trail(*secrets: str) -> None:
+    """None of `secrets` appears anywhere in the audit trail."""
+    assert AuditEvent.objects.exists(), "nothing was recorded: the check would prove nothing"
+    text = trail_text()
+    for secret in secrets:
+        assert secret and secret not in text, f"{secret!r} is in the audit trail"

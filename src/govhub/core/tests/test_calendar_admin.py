@@ -196,6 +196,10 @@ def test_day_bulk_delete_goes_through_the_service(admin_client):
     assert response.status_code == 302
     assert is_working_day(D(2026, 10, 2))
     assert AuditEvent.objects.filter(action="core.calendar_day.remove").count() == 2
+    # The admin overrides delete_queryset without super(): its records are written anyway.
+    admin_records = AuditEvent.objects.filter(action="core.calendarday.admin_delete")
+    assert sorted(int(r.object_id) for r in admin_records) == sorted(pks)
+    assert {r.changes["date"] for r in admin_records} == {"2026-10-01", "2026-10-02"}
 
 
 def test_day_changelist(admin_client):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from govhub.core.models import AuditEvent
-from govhub.identity.models import LoginThrottle, SignInEvent, TotpDevice
+from govhub.core.tests.audit_helpers import assert_not_in_trail
+from govhub.identity.models import LoginThrottle, SignInEvent, TotpDevice, User
 from govhub.identity.testing import sign_in, sign_in_admin
 from govhub.identity.tests.factories import (
     AgentAuthorizationFactory,
@@ -133,7 +135,63 @@ def test_user_admin_changes_are_audited_without_passwords(admin_client):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     event = AuditEvent.objects.get(action="identity.user.admin_add")
-    assert "Very-secret-pass-99" not in str(event.changes)
+    assert event.changes["password1"] == event.changes["password2"] == "***"
+    assert event.changes["username"] == "new-admin-user"
+    user = User.objects.get(username="new-admin-user")
+    assert_not_in_trail("Very-secret-pass-99", user.password)
+
+
+def test_user_permission_changes_and_password_resets_are_audited(admin_client, superuser):
+    user = VerifiedPersonFactory(username="li-na")
+    group = Group.objects.create(name="值班员")
+    page = admin_client.get(reverse("admin:identity_user_change", args=[user.pk]))
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        {
+            "username": user.username,
+            "kind": user.kind,
+            "full_name": user.full_name,
+            "email": "",
+            "is_active": "on",
+            "is_staff": "on",
+            "groups": [group.pk],
+            "user_permissions": [],
+        }
+    )
+    data.pop("is_superuser", None)
+    data.pop("password", None)
+    response = admin_client.post(reverse("admin:identity_user_change", args=[user.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    changed = AuditEvent.objects.get(action="identity.user.admin_change")
+    assert changed.changes == {"is_staff": True, "groups": ["值班员"]}
+    assert (changed.actor, changed.actor_role) == (superuser, "superuser")
+
+    response = admin_client.post(
+        reverse("admin:auth_user_password_change", args=[user.pk]),
+        {
+            "usable_password": "true",
+            "password1": "New-Pass-word-77",
+            "password2": "New-Pass-word-77",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    reset = AuditEvent.objects.filter(action="identity.user.admin_change").order_by("pk").last()
+    assert reset.changes == {"password": "***"}
+    user.refresh_from_db()
+    assert user.check_password("New-Pass-word-77")
+    assert_not_in_trail("New-Pass-word-77", user.password, user.id_number)
+
+
+def test_searching_accounts_by_full_id_number_is_audited(admin_client):
+    person = VerifiedPersonFactory()
+    response = admin_client.get(reverse("admin:identity_user_changelist"), {"q": person.id_number})
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [person]
+    event = AuditEvent.objects.get(action="identity.user.admin_id_number_search")
+    assert event.changes == {"id_number": person.masked_id_number, "found": True}
+    assert event.actor_role == "superuser"
+    assert_not_in_trail(person.id_number)
 
 
 def test_user_changelist_query_count_does_not_grow(admin_client, django_assert_max_num_queries):

@@ -6,6 +6,8 @@ import pytest
 from django.contrib.auth.hashers import check_password
 from oauth2_provider.models import Application
 
+from govhub.core.models import AuditEvent
+from govhub.core.tests.audit_helpers import assert_not_in_trail
 from govhub.identity.models import User
 from govhub.identity.oidc_models import OidcClientProfile
 from govhub.identity.tests.oidc_support import sign_in
@@ -97,6 +99,14 @@ def test_register_a_client_with_its_department_and_front_channel_uri(admin_clien
     profile = OidcClientProfile.objects.get(application=application)
     assert profile.department == department and profile.trusted
     assert not profile.full_id_number
+    # Audited, the client and its profile inline, without the secret in clear or hashed.
+    added = AuditEvent.objects.get(action="oauth2_provider.application.admin_add")
+    assert added.object_id == str(application.pk)
+    assert added.changes["client_secret"] == "***"
+    assert added.changes["client_id"] == "bdc"
+    profile_added = AuditEvent.objects.get(action="identity.oidcclientprofile.admin_add")
+    assert profile_added.changes["trusted"] is True
+    assert_not_in_trail("Kq7-vR2x_Lm9Tz4Wc8Nh3Jd6Fp1Ys5Gb0Ue", application.client_secret)
     listing = admin_client.get("/admin/oauth2_provider/application/")
     assert "不动产登记系统" in listing.content.decode()
 

@@ -218,3 +218,88 @@ def test_window_list_names_the_departments_it_serves(admin_client, settings):
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = admin_client.get(url).content.decode()
     assert "Hegang Civil Affairs Bureau, Hegang Finance Bureau" in english
+
+
+def position_form(position, **overrides):
+    data = {
+        "staff": position.staff_id,
+        "role": position.role,
+        "department": position.department_id,
+        "region": position.region_id,
+        "window": position.window_id or "",
+        "service_point": position.service_point_id or "",
+        "valid_from": "",
+        "valid_until": "",
+        "is_active": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_staff_position_add_change_delete_through_the_admin_are_audited(admin_client):
+    staff = StaffMemberFactory()
+    template = Position(staff=staff, role="reviewer", department=staff.department)
+    template.region_id = staff.department.region_id
+    response = admin_client.post(
+        reverse("admin:organizations_position_add"), position_form(template)
+    )
+    assert response.status_code == 302
+    position = Position.objects.get(staff=staff)
+    added = AuditEvent.objects.get(action="organizations.position.admin_add")
+    assert added.object_id == str(position.pk)
+    assert added.changes["role"] == "reviewer"
+    assert added.changes["staff"] == str(staff)
+    assert (added.actor, added.actor_role) == (admin_client.user, "superuser")
+    assert added.source_ip == "127.0.0.1" and added.request_id
+
+    url = reverse("admin:organizations_position_change", args=[position.pk])
+    response = admin_client.post(url, position_form(position, role="approver"))
+    assert response.status_code == 302
+    changed = AuditEvent.objects.get(action="organizations.position.admin_change")
+    assert changed.changes == {"role": "approver"}
+
+    response = admin_client.post(
+        reverse("admin:organizations_position_delete", args=[position.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Position.objects.filter(pk=position.pk).exists()
+    deleted = AuditEvent.objects.get(action="organizations.position.admin_delete")
+    assert deleted.object_id == str(position.pk)
+    assert deleted.changes["role"] == "approver"
+    assert deleted.changes["staff"] == staff.pk
+
+
+def test_an_inline_position_removed_under_its_staff_member_is_audited(admin_client):
+    staff = StaffMemberFactory()
+    position = Position.objects.create(
+        staff=staff, role="reviewer", department=staff.department, region=staff.department.region
+    )
+    form = {
+        "user": staff.user_id,
+        "department": staff.department_id,
+        "employee_number": staff.employee_number,
+        "title": staff.title,
+        "is_active": "on",
+        "positions-TOTAL_FORMS": 1,
+        "positions-INITIAL_FORMS": 1,
+        "positions-MIN_NUM_FORMS": 0,
+        "positions-MAX_NUM_FORMS": 1000,
+        "positions-0-id": position.pk,
+        "positions-0-staff": staff.pk,
+        "positions-0-role": "reviewer",
+        "positions-0-department": staff.department_id,
+        "positions-0-region": staff.department.region_id,
+        "positions-0-is_active": "on",
+        "positions-0-DELETE": "on",
+    }
+    response = admin_client.post(
+        reverse("admin:organizations_staffmember_change", args=[staff.pk]), form
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert not Position.objects.filter(pk=position.pk).exists()
+    deleted = AuditEvent.objects.get(action="organizations.position.admin_delete")
+    assert deleted.object_id == str(position.pk)
+    assert deleted.changes["role"] == "reviewer"
+    assert AuditEvent.objects.filter(
+        action="organizations.staffmember.admin_change", object_id=str(staff.pk)
+    ).exists()

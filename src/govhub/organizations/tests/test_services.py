@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 from govhub.core.codes import uscc_check_character
 from govhub.core.errors import Forbidden, InvalidInput
 from govhub.core.models import AuditEvent
+from govhub.core.requestid import client_address_var
 from govhub.organizations import policies, services
 from govhub.organizations.models import Department, Position, StaffMember
 from govhub.organizations.tests.factories import (
@@ -212,6 +213,7 @@ def test_department_admin_grants_working_roles(department, dept_admin):
     assert event.object_id == str(position.pk)
     assert event.changes["role"] == Role.APPROVER
     assert event.changes["renewed"] is False
+    assert event.actor_role == Role.DEPARTMENT_ADMIN
 
 
 def test_department_admin_cannot_grant_administrative_roles(department, dept_admin):
@@ -239,6 +241,7 @@ def test_system_admin_grants_supervisor_but_not_to_self(system_admin, department
         region=department.region,
     )
     assert policies.can_supervise_region(staff.user, department.region)
+    assert events("organizations.position.grant").get().actor_role == Role.SYSTEM_ADMIN
     own = StaffMember.objects.get(user=system_admin)
     with pytest.raises(Forbidden):
         services.position_grant(
@@ -508,3 +511,14 @@ def test_window_set_departments_refused_for_other_departments(dept_admin):
     with pytest.raises(Forbidden):
         services.window_set_departments(actor=dept_admin, window=window, departments=[])
     assert events("organizations.window.set_departments", AuditEvent.Outcome.DENIED).exists()
+
+
+def test_records_name_the_role_and_the_source_address_of_the_request(department, dept_admin):
+    position = grant(StaffMemberFactory(department=department).user, Role.REVIEWER)
+    token = client_address_var.set("10.20.30.40")
+    try:
+        services.position_revoke(actor=dept_admin, position=position, reason="调岗")
+    finally:
+        client_address_var.reset(token)
+    event = events("organizations.position.revoke").get()
+    assert (event.actor_role, event.source_ip) == (Role.DEPARTMENT_ADMIN, "10.20.30.40")

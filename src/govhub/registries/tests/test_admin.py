@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from govhub.core.models import AuditEvent
+from govhub.core.tests.audit_helpers import assert_not_in_trail
 from govhub.identity.testing import sign_in_admin
 from govhub.organizations.tests.factories import UserFactory
 from govhub.registries.models import LegalEntity, RegistryLookup, Resident
@@ -82,6 +84,12 @@ def test_opening_a_resident_is_recorded_and_the_id_stays_masked(admin_client, pe
     assert lookup.purpose == "管理后台查看"
     assert lookup.subject_hash == person.id_number_hash
     assert str(lookup.source_ip) == "10.0.0.9"
+    event = AuditEvent.objects.get(action="registries.lookup.admin_view")
+    assert event.object_id == str(lookup.pk)
+    assert (event.actor, event.actor_role) == (admin_client.user, "superuser")
+    assert event.changes["purpose"] == "管理后台查看"
+    assert str(event.source_ip) == "10.0.0.9"
+    assert_not_in_trail("230402198503120412")
 
 
 def test_search_by_id_number_finds_by_hash_and_is_recorded(admin_client, person):
@@ -97,6 +105,9 @@ def test_search_by_id_number_finds_by_hash_and_is_recorded(admin_client, person)
     response = admin_client.get(url, {"q": "230402198503120420"})
     assert list(response.context["cl"].result_list) == []
     assert RegistryLookup.objects.filter(outcome="not_found").count() == 1
+    searches = AuditEvent.objects.filter(action="registries.lookup.admin_view")
+    assert sorted(e.changes["result"] for e in searches) == ["found", "not_found"]
+    assert_not_in_trail("230402198503120412", "230402198503120420")
 
 
 def test_legal_entity_list_and_search(admin_client, person):
