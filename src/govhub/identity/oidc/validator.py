@@ -199,4 +199,14 @@ class GovhubOAuth2Validator(OAuth2Validator):
 
     def get_userinfo_claims(self, request: Any) -> dict[str, Any]:
         claims = super().get_userinfo_claims(request)
-        return {key: value for key, value in claims.items() if key not in SESSION_CLAIMS}
+        claims = {key: value for key, value in claims.items() if key not in SESSION_CLAIMS}
+        if claims.get("id_number"):
+            # Each release of a full ID number to a client system is a view of it by that
+            # system: recorded like a clerk's reveal (the ID token never carries it).
+            audit_log(
+                actor=request.user,
+                action="identity.oidc.release_id_number",
+                target=request.user,
+                changes={"client_id": request.client.client_id, "claim": "id_number"},
+            )
+        return claims

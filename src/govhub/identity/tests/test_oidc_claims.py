@@ -63,3 +63,30 @@ def test_enterprise_scope_without_acting_for_gives_nothing(client):
     sign_in(client, VerifiedPersonFactory())
     info = userinfo(client, get_tokens(client, scope="openid enterprise")["access_token"])
     assert "enterprise" not in info
+
+
+def test_each_release_of_a_full_id_number_is_audited(client):
+    from govhub.core.models import AuditEvent
+
+    make_client(trusted=True, full_id_number=True)
+    user = VerifiedPersonFactory()
+    sign_in(client, user)
+    token = get_tokens(client, scope="openid idcard")["access_token"]
+    assert not AuditEvent.objects.filter(action="identity.oidc.release_id_number").exists()
+    assert userinfo(client, token)["id_number"] == user.id_number
+    userinfo(client, token)
+    released = AuditEvent.objects.filter(action="identity.oidc.release_id_number")
+    assert released.count() == 2
+    record = released.first()
+    assert record.actor == user
+    assert record.changes["client_id"]
+    assert user.id_number not in str(record.changes)
+
+
+def test_the_masked_number_alone_is_not_recorded_as_a_release(client):
+    from govhub.core.models import AuditEvent
+
+    make_client(trusted=True, full_id_number=False)
+    sign_in(client, VerifiedPersonFactory())
+    userinfo(client, get_tokens(client, scope="openid idcard")["access_token"])
+    assert not AuditEvent.objects.filter(action="identity.oidc.release_id_number").exists()
