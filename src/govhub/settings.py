@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "govhub.identity",
     "govhub.catalog",
     "govhub.cases",
+    "govhub.supervision",
     "govhub.notifications",
     "govhub.portal",
     "govhub.sample_department",

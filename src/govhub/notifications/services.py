@@ -290,6 +290,65 @@ def deliveries_retry(
     return reset
 
 
+# --- Messages to staff ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def staff_message_send(
+    *,
+    recipients: Iterable[Any],
+    key: str,
+    subject: str,
+    body: str,
+    subject_en: str = "",
+    body_en: str = "",
+    link: str = "",
+    case: Case | None = None,
+    event: str = "",
+) -> int:
+    """An in-site message about something other than a case event (e.g. a supervision
+    alert) to each active recipient, once per `key` and recipient: the `Delivery` row
+    (key, inbox, "user:<id>") is created with the message, so a second call with the same
+    key sends nothing again. Returns how many messages were written."""
+    sent = 0
+    seen: set[int] = set()
+    for user in recipients:
+        if user is None or not user.is_active or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        delivery, created = Delivery.objects.get_or_create(
+            event_key=key[:64],
+            channel=Channel.INBOX,
+            recipient=f"user:{user.pk}",
+            defaults={
+                "user": user,
+                "case_number": (case.number or "") if case is not None else "",
+                "event": event[:24],
+                "language": CHINESE,
+                "status": Status.SENT,
+                "attempts": 1,
+                "sent_at": timezone.now(),
+            },
+        )
+        if not created:
+            continue
+        message = Message.objects.create(
+            recipient=user,
+            subject=subject[:200],
+            body=body,
+            subject_en=subject_en[:200],
+            body_en=body_en,
+            link=link[:300],
+            case=case,
+            case_number=(case.number or "") if case is not None else "",
+            event=event[:24],
+        )
+        delivery.message = message
+        delivery.save(update_fields=["message"])
+        sent += 1
+    return sent
+
+
 # --- The inbox ----------------------------------------------------------------------------------
 
 

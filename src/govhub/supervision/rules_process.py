@@ -1,0 +1,227 @@
+"""Process rules (流程监察): irregularities in how a case was handled, evaluated for one
+case after each of its transitions (`process_check.case_process_check`).
+
+Every rule reads the same `CaseFacts` (a handful of queries per case, whatever the number
+of rules) and returns a `Finding` while its condition holds, or None. A finding raises
+the rule's alert for the case; None cures it. What each rule means exactly:
+
+- `process.missing_material`: the case was accepted (it has an acceptance date) while a
+  required material of its catalogue version has no current material row; a material the
+  government holds and that was taken from source, or a paper original checked at the
+  window, counts as held.
+- `process.step_order`: a review step was finished while a step before it (a lower
+  position) was still open or was finished later, or the case was decided while a review
+  step was still open (skipped).
+- `process.decision_without_opinion`: a finished step with no opinion, or a decision
+  (approve or refuse) with no reasons.
+- `process.refusal_without_reasons`: a refusal to accept (不予受理) without the reason or
+  the legal notice, or a refusal decision (不予) without reasons or remedies.
+- `process.second_supplement`: a second supplement request for the same case (breaks
+  "tell once, completely", 一次性告知).
+- `process.offline_handling`: the case's catalogue version is fully online (全程网办:
+  online depths 1–6, no visit, handled online; `catalog.selectors.is_fully_online`) but the
+  case was handled on paper: a paper original was required at a counter, or it came in on
+  a paper channel (parameter `paper_channels`, by default post).
+
+There is no fee rule: cases carry no fee yet (no payments app), so "a fee different from
+the catalogue's" cannot be checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.utils.translation import gettext_lazy as _
+
+from govhub.cases.models import Case, CaseMaterial, CaseStep, Channel
+from govhub.cases.workflow import Action, Decision, State
+from govhub.catalog.models import ItemVersion, Material
+from govhub.catalog.selectors import is_fully_online
+from govhub.supervision.rules import PROCESS, ParamSpec, RuleDefinition, register
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule found (stored in the alert's `detail`)."""
+
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CaseFacts:
+    """Everything the process rules read about one case, loaded once."""
+
+    case: Case
+    version: ItemVersion
+    steps: list[CaseStep]
+    required_materials: list[Material]
+    held_material_ids: set[int]
+    paper_material: bool
+    supplement_count: int
+    decide_opinions: list[str]
+
+    @classmethod
+    def load(cls, case_id: int) -> CaseFacts | None:
+        case = (
+            Case.objects.select_related("version")
+            .only(
+                "id",
+                "state",
+                "channel",
+                "accepted_on",
+                "decision",
+                "decision_reason",
+                "remedy",
+                "outcome_reason",
+                "decided_at",
+                "department_id",
+                "region_id",
+                "version",
+            )
+            .filter(pk=case_id)
+            .first()
+        )
+        if case is None or case.state == State.DRAFT:
+            return None
+        materials = list(
+            CaseMaterial.objects.filter(case_id=case_id, is_current=True).values_list(
+                "material_id", "source"
+            )
+        )
+        return cls(
+            case=case,
+            version=case.version,
+            steps=list(CaseStep.objects.filter(case_id=case_id).order_by("position", "id")),
+            required_materials=[m for m in case.version.materials.all() if m.required],
+            held_material_ids={m for m, _s in materials if m is not None},
+            paper_material=any(s == CaseMaterial.Source.PAPER for _m, s in materials),
+            supplement_count=case.supplements.count(),
+            decide_opinions=list(
+                case.events.filter(action=Action.DECIDE).values_list("opinion", flat=True)
+            ),
+        )
+
+
+class ProcessRule(RuleDefinition):
+    kind = PROCESS
+    default_severity: ClassVar[str] = "red"
+
+    def evaluate(self, facts: CaseFacts, params: dict[str, Any]) -> Finding | None:
+        raise NotImplementedError
+
+
+@register
+class MissingMaterial(ProcessRule):
+    code = "process.missing_material"
+    name = _("材料不全即受理")
+    description = _("办件已受理，但事项要求的必要材料没有全部收取（从源头调取的视为已收取）。")
+
+    def evaluate(self, facts: CaseFacts, params: dict[str, Any]) -> Finding | None:
+        if facts.case.accepted_on is None:
+            return None
+        missing = [m for m in facts.required_materials if m.pk not in facts.held_material_ids]
+        if not missing:
+            return None
+        return Finding({"materials": [m.name for m in missing]})
+
+
+@register
+class StepOrder(ProcessRule):
+    code = "process.step_order"
+    name = _("环节缺失或顺序颠倒")
+    description = _("审查环节被跳过，或在前一环节办结之前办理了后一环节。")
+
+    def evaluate(self, facts: CaseFacts, params: dict[str, Any]) -> Finding | None:
+        problems: list[dict[str, Any]] = []
+        for later in facts.steps:
+            if later.finished_at is None:
+                continue
+            for earlier in facts.steps:
+                if earlier.position >= later.position:
+                    continue
+                if earlier.finished_at is None or earlier.finished_at > later.finished_at:
+                    problems.append(
+                        {"step": later.name, "before": earlier.name, "kind": "out_of_order"}
+                    )
+        decided = facts.case.decided_at is not None or facts.case.decision != ""
+        if decided:
+            for step in facts.steps:
+                if step.finished_at is None and step.kind != CaseStep.Kind.DECISION:
+                    problems.append({"step": step.name, "kind": "skipped"})
+        return Finding({"problems": problems}) if problems else None
+
+
+@register
+class DecisionWithoutOpinion(ProcessRule):
+    code = "process.decision_without_opinion"
+    name = _("无审查意见即作出决定")
+    description = _("办理环节已办结但没有审查意见，或作出决定时没有写明理由。")
+
+    def evaluate(self, facts: CaseFacts, params: dict[str, Any]) -> Finding | None:
+        steps = [s.name for s in facts.steps if s.finished_at is not None and not s.opinion.strip()]
+        decision = bool(facts.case.decision) and not facts.case.decision_reason.strip()
+        blank_events = any(not opinion.strip() for opinion in facts.decide_opinions)
+        if not steps and not decision and not blank_events:
+            return None
+        return Finding({"steps": steps, "decision": decision or blank_events})
+
+
+@register
+class RefusalWithoutReasons(ProcessRule):
+    code = "process.refusal_without_reasons"
+    name = _("不予受理或不予许可未说明理由")
+    description = _("不予受理没有理由或法律告知，或不予决定没有理由或救济途径。")
+
+    def evaluate(self, facts: CaseFacts, params: dict[str, Any]) -> Finding | None:
+        case = facts.case
+        lacking: list[str] = []
+        if case.state == State.NOT_ACCEPTED:
+            if not case.outcome_reason.strip():
+                lacking.append("reason")
+            if not case.remedy.strip():
+                lacking.append("legal_notice")
+            return Finding({"refusal": "not_accepted", "lacking": lacking}) if lacking else None
+        if case.decision == Decision.REFUSED:
+            if not case.decision_reason.strip():
+                lacking.append("reason")
+            if not case.remedy.strip():
+                lacking.append("remedy")
+            return Finding({"refusal": "refused", "lacking": lacking}) if lacking else None
+        return None
+
+
+@register
+class SecondSupplement(ProcessRule):
+    code = "process.second_supplement"
+    name = _("多次要求补正")
+    description = _("同一办件第二次要求补正材料，违反“一次性告知”。")
+    default_severity = "yellow"
+
+    def evaluate(self, facts: CaseFacts, params: dict[str, Any]) -> Finding | None:
+        if facts.supplement_count < 2:
+            return None
+        return Finding({"requests": facts.supplement_count})
+
+
+@register
+class OfflineHandling(ProcessRule):
+    code = "process.offline_handling"
+    name = _("全程网办事项线下办理")
+    description = _("全程网办事项却要求提交纸质原件，或通过纸质渠道受理。")
+    params = {
+        "paper_channels": ParamSpec(
+            "list[str]",
+            [Channel.POST.value],
+            _("视为纸质办理的申请渠道"),
+            choices=tuple(Channel.values),
+        )
+    }
+
+    def evaluate(self, facts: CaseFacts, params: dict[str, Any]) -> Finding | None:
+        if not is_fully_online(facts.version):
+            return None
+        channel = facts.case.channel in params.get("paper_channels", [])
+        if not facts.paper_material and not channel:
+            return None
+        return Finding({"channel": facts.case.channel, "paper_material": facts.paper_material})

@@ -1,0 +1,352 @@
+"""Process rules: each fires on a crafted case and clears when the case is put right;
+the evaluation is idempotent by event and runs after each transition."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from govhub.cases import services as case_services
+from govhub.cases.models import Case, CaseEvent, CaseMaterial, CaseStep, Channel, SupplementRequest
+from govhub.cases.tests.factories import (
+    CaseFactory,
+    application_form,
+    make_online_item,
+    pdf_upload,
+    staff_member,
+    submit_case,
+)
+from govhub.cases.workflow import Action, Decision, State
+from govhub.organizations.models import Position
+from govhub.supervision.models import Alert, ProcessCheck, Rule
+from govhub.supervision.process_check import case_process_check
+from govhub.supervision.tests.factories import rule
+
+pytestmark = pytest.mark.django_db
+Role = Position.Role
+NOW = datetime.datetime(2026, 11, 20, 2, 0, tzinfo=datetime.UTC)
+
+
+def alert(case: Case, code: str) -> Alert | None:
+    return Alert.objects.filter(case=case, rule__code=code).first()
+
+
+def active(case: Case) -> set[str]:
+    return set(
+        Alert.objects.filter(case=case, cause_active=True).values_list("rule__code", flat=True)
+    )
+
+
+def check(case: Case) -> dict[str, int]:
+    return case_process_check(case_id=case.pk, today=datetime.date(2026, 11, 20))
+
+
+def accepted_case(**fields: Any) -> Case:
+    """A case accepted directly, with every required material present."""
+    item = fields.pop("item", None) or make_online_item()
+    fields.setdefault("state", State.UNDER_REVIEW)
+    fields.setdefault("accepted_on", datetime.date(2026, 11, 2))
+    fields.setdefault("promised_due", datetime.date(2026, 12, 31))
+    case = CaseFactory(item=item, **fields)
+    for material in case.version.materials.all():
+        CaseMaterial.objects.create(
+            case=case, material=material, name=material.name, source=CaseMaterial.Source.UPLOAD
+        )
+    return case
+
+
+# --- process.missing_material -----------------------------------------------------------------
+
+
+def test_missing_material_fires_on_an_accepted_case_and_clears_when_supplied() -> None:
+    case = accepted_case()
+    form = application_form(case.item)
+    CaseMaterial.objects.filter(case=case, material=form).update(is_current=False)
+    check(case)
+    found = alert(case, "process.missing_material")
+    assert found is not None and found.detail == {"materials": [form.name]}
+    CaseMaterial.objects.create(
+        case=case, material=form, name=form.name, source=CaseMaterial.Source.PAPER
+    )
+    check(case)
+    found.refresh_from_db()
+    assert (found.state, found.closed_reason) == ("closed", "cured")
+
+
+def test_material_taken_from_source_counts_as_held() -> None:
+    case = accepted_case()
+    CaseMaterial.objects.filter(case=case).update(source=CaseMaterial.Source.GOVERNMENT)
+    check(case)
+    assert "process.missing_material" not in active(case)
+
+
+def test_missing_material_before_acceptance_is_not_a_violation() -> None:
+    case = accepted_case(state=State.SUBMITTED, accepted_on=None)
+    CaseMaterial.objects.filter(case=case).delete()
+    check(case)
+    assert "process.missing_material" not in active(case)
+
+
+# --- process.step_order -----------------------------------------------------------------------
+
+
+def _steps(case: Case) -> tuple[CaseStep, CaseStep, CaseStep]:
+    first = CaseStep.objects.create(
+        case=case,
+        position=1,
+        name="初审",
+        kind="review",
+        role="reviewer",
+        department=case.department,
+    )
+    second = CaseStep.objects.create(
+        case=case,
+        position=2,
+        name="复审",
+        kind="review",
+        role="reviewer",
+        department=case.department,
+    )
+    decision = CaseStep.objects.create(
+        case=case,
+        position=3,
+        name="决定",
+        kind="decision",
+        role="approver",
+        department=case.department,
+    )
+    return first, second, decision
+
+
+def test_a_later_step_finished_before_an_earlier_one_is_out_of_order() -> None:
+    case = accepted_case()
+    first, second, _decision = _steps(case)
+    CaseStep.objects.filter(pk=second.pk).update(finished_at=NOW, opinion="同意")
+    check(case)
+    found = alert(case, "process.step_order")
+    assert found is not None
+    assert found.detail["problems"][0] == {"step": "复审", "before": "初审", "kind": "out_of_order"}
+    CaseStep.objects.filter(pk=first.pk).update(
+        finished_at=NOW - datetime.timedelta(hours=1), opinion="同意"
+    )
+    check(case)
+    assert "process.step_order" not in active(case)
+
+
+def test_a_decision_with_a_review_step_still_open_skipped_it() -> None:
+    case = accepted_case(
+        state=State.DECIDED, decision=Decision.APPROVED, decision_reason="符合条件"
+    )
+    first, _second, decision = _steps(case)
+    CaseStep.objects.filter(pk__in=[first.pk, decision.pk]).update(finished_at=NOW, opinion="同意")
+    check(case)
+    problems = alert(case, "process.step_order").detail["problems"]
+    assert {"step": "复审", "kind": "skipped"} in problems
+
+
+def test_steps_in_order_are_fine() -> None:
+    case = accepted_case()
+    first, second, _decision = _steps(case)
+    CaseStep.objects.filter(pk=first.pk).update(finished_at=NOW, opinion="同意")
+    CaseStep.objects.filter(pk=second.pk).update(
+        finished_at=NOW + datetime.timedelta(hours=1), opinion="同意"
+    )
+    check(case)
+    assert "process.step_order" not in active(case)
+
+
+# --- process.decision_without_opinion ---------------------------------------------------------
+
+
+def test_decision_without_opinion_fires_and_clears() -> None:
+    case = accepted_case(state=State.DECIDED, decision=Decision.APPROVED, decision_reason="")
+    check(case)
+    assert alert(case, "process.decision_without_opinion").detail == {"steps": [], "decision": True}
+    Case.objects.filter(pk=case.pk).update(decision_reason="经审查符合法定条件。")
+    check(case)
+    assert "process.decision_without_opinion" not in active(case)
+
+
+def test_a_finished_step_without_an_opinion_fires() -> None:
+    case = accepted_case()
+    first, _second, _decision = _steps(case)
+    CaseStep.objects.filter(pk=first.pk).update(finished_at=NOW, opinion=" ")
+    check(case)
+    assert alert(case, "process.decision_without_opinion").detail["steps"] == ["初审"]
+
+
+# --- process.refusal_without_reasons ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "lacking"),
+    [
+        ({"state": State.NOT_ACCEPTED, "outcome_reason": "", "remedy": "可申请复议"}, ["reason"]),
+        (
+            {"state": State.NOT_ACCEPTED, "outcome_reason": "不属于职权", "remedy": ""},
+            ["legal_notice"],
+        ),
+        (
+            {
+                "state": State.DECIDED,
+                "decision": Decision.REFUSED,
+                "decision_reason": "不符合",
+                "remedy": "",
+            },
+            ["remedy"],
+        ),
+        (
+            {
+                "state": State.DECIDED,
+                "decision": Decision.REFUSED,
+                "decision_reason": "",
+                "remedy": "复议",
+            },
+            ["reason"],
+        ),
+    ],
+)
+def test_refusal_without_reasons(fields: dict[str, Any], lacking: list[str]) -> None:
+    case = accepted_case(**fields)
+    check(case)
+    assert alert(case, "process.refusal_without_reasons").detail["lacking"] == lacking
+    Case.objects.filter(pk=case.pk).update(
+        outcome_reason="不属于本机关职权。",
+        decision_reason="不符合条件。",
+        remedy="可申请行政复议。",
+    )
+    check(case)
+    assert "process.refusal_without_reasons" not in active(case)
+
+
+def test_refusals_through_the_services_carry_their_reasons() -> None:
+    """The case services require reasons, so a real refusal raises nothing."""
+    item = make_online_item()
+    clerk = staff_member(Role.WINDOW_CLERK, item.department)
+    case = case_services.case_reject_intake(
+        actor=clerk,
+        case=submit_case(item=item),
+        reason="不属于本部门职权",
+        legal_notice="请向民政局申请。",
+    )
+    check(case)
+    assert active(case) == set()
+
+
+# --- process.second_supplement ----------------------------------------------------------------
+
+
+def test_second_supplement_request_through_the_services() -> None:
+    item = make_online_item()
+    clerk = staff_member(Role.WINDOW_CLERK, item.department)
+    case = submit_case(item=item)
+    form = application_form(item)
+    ask = [{"material_id": form.pk, "reason": "复印件不清晰"}]
+    case_services.case_request_supplement(actor=clerk, case=case, items=ask)
+    check(case)
+    assert "process.second_supplement" not in active(case)
+    case = case_services.case_resubmit(
+        actor=case.applicant, case=case, files={form.pk: pdf_upload()}
+    )
+    case_services.case_request_supplement(actor=clerk, case=case, items=ask)
+    check(case)
+    found = alert(case, "process.second_supplement")
+    assert found is not None and found.level == "yellow" and found.detail == {"requests": 2}
+
+
+# --- process.offline_handling -----------------------------------------------------------------
+
+
+def fully_online_item() -> Any:
+    return make_online_item(
+        handling_forms=["online", "window"], online_depth=[1, 2, 3, 4, 5, 6], visits_required=0
+    )
+
+
+def test_paper_original_for_a_fully_online_item() -> None:
+    case = accepted_case(item=fully_online_item(), channel=Channel.WINDOW)
+    check(case)
+    assert "process.offline_handling" not in active(case)  # scanned at the window: fine
+    CaseMaterial.objects.filter(case=case).update(source=CaseMaterial.Source.PAPER)
+    check(case)
+    assert alert(case, "process.offline_handling").detail == {
+        "channel": "window",
+        "paper_material": True,
+    }
+    CaseMaterial.objects.filter(case=case).update(source=CaseMaterial.Source.UPLOAD)
+    check(case)
+    assert "process.offline_handling" not in active(case)
+
+
+def test_posted_application_for_a_fully_online_item_and_the_channel_parameter() -> None:
+    posted = accepted_case(item=fully_online_item(), channel=Channel.POST)
+    window = accepted_case(item=fully_online_item(), channel=Channel.WINDOW)
+    not_online = accepted_case(channel=Channel.POST)  # item needs a visit: not fully online
+    row = rule("process.offline_handling")
+    row.params = {"paper_channels": ["post", "window"]}
+    row.save()
+    for case in (posted, window, not_online):
+        check(case)
+    assert "process.offline_handling" in active(posted)
+    assert "process.offline_handling" in active(window)
+    assert "process.offline_handling" not in active(not_online)
+
+
+# --- evaluation -------------------------------------------------------------------------------
+
+
+def test_a_clean_case_raises_nothing_and_an_unknown_or_draft_case_is_ignored() -> None:
+    case = accepted_case()
+    assert check(case) == {}
+    assert case_process_check(case_id=987654321) == {}
+    draft = CaseFactory(state=State.DRAFT)
+    assert case_process_check(case_id=draft.pk) == {}
+
+
+def test_idempotent_by_event() -> None:
+    case = accepted_case(state=State.DECIDED, decision=Decision.APPROVED, decision_reason="")
+    assert case_process_check(case_id=case.pk, event_id=10)["raised"] == 1
+    assert case_process_check(case_id=case.pk, event_id=10) == {"skipped": 1}
+    assert case_process_check(case_id=case.pk, event_id=9) == {"skipped": 1}  # older, later
+    assert ProcessCheck.objects.get(case=case).last_event_id == 10
+    assert case_process_check(case_id=case.pk, event_id=11) == {}  # nothing new
+    assert Alert.objects.filter(case=case).count() == 1
+
+
+def test_disabled_process_rule_is_not_evaluated() -> None:
+    rule("process.decision_without_opinion")
+    Rule.objects.filter(code="process.decision_without_opinion").update(enabled=False)
+    case = accepted_case(state=State.DECIDED, decision=Decision.APPROVED, decision_reason="")
+    check(case)
+    assert active(case) == set()
+
+
+def test_a_transition_queues_the_check_after_commit(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    item = make_online_item()
+    clerk = staff_member(Role.WINDOW_CLERK, item.department)
+    case = submit_case(item=item)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.case_accept(actor=clerk, case=case)
+    event = CaseEvent.objects.filter(case=case, action=Action.ACCEPT).get()
+    queued = DBTaskResult.objects.filter(
+        task_path="govhub.supervision.tasks.supervision_case_check"
+    )
+    assert [r.args_kwargs["args"] for r in queued] == [[case.pk, event.pk]]
+
+
+def test_the_task_evaluates_the_case() -> None:
+    from govhub.supervision.tasks import supervision_case_check
+
+    case = accepted_case(state=State.DECIDED, decision=Decision.APPROVED, decision_reason="")
+    event = CaseEvent.objects.create(case=case, action=Action.DECIDE, opinion="")
+    assert supervision_case_check.call(case.pk, event.pk)["raised"] == 1
+    assert supervision_case_check.call(case.pk, event.pk) == {"skipped": 1}
+    assert SupplementRequest.objects.count() == 0
+    assert timezone.now()
