@@ -47,12 +47,14 @@ def _add_routers() -> None:
     from govhub.identity.api import router as identity_router
     from govhub.notifications.api import router as notifications_router
     from govhub.organizations.api import router as organizations_router
+    from govhub.supervision.api import router as supervision_router
 
     api.add_router("/organizations/", organizations_router)
     api.add_router("/catalog/", catalog_router)
     api.add_router("/cases", cases_router)
     api.add_router("/identity/", identity_router)
     api.add_router("/notifications/", notifications_router)
+    api.add_router("/supervision/", supervision_router)
 
 
 _add_routers()

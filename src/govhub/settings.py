@@ -174,6 +174,9 @@ for _name in (
     "GOVHUB_AUDIT_RETENTION_DAYS",
     "GOVHUB_AUDIT_SEAL_GRACE_SECONDS",
     "GOVHUB_QUEUE_COUNTS_TTL",
+    "GOVHUB_SUPERVISION_FEED_WAIT_MS",
+    "GOVHUB_SUPERVISION_SCAN_GRACE_SECONDS",
+    "GOVHUB_SUPERVISION_NOTIFY_BATCH",
 ):
     if os.environ.get(_name):
         globals()[_name] = int(os.environ[_name])

@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/", include("govhub.cases.urls")),
     path("kiosk/", include("govhub.cases.urls_kiosk")),
     path("workbench/", include("govhub.cases.urls_staff")),
+    path("supervision/", include("govhub.supervision.urls")),
     path("account/staff/", include("govhub.identity.urls_staff")),
     path("account/inbox/", include("govhub.notifications.urls")),
     path("account/", include("govhub.identity.urls")),

@@ -17,18 +17,28 @@ SCOPES: dict[str, Any] = {
 }
 # Scopes whose consent is asked every time, even from a trusted client.
 SENSITIVE_SCOPES = frozenset({"idcard"})
+# Scopes for system-to-system access: only a client registered for the client-credentials
+# grant (no user, no consent screen) gets them, and such a client gets nothing else.
+CLIENT_SCOPES: dict[str, Any] = {
+    "supervision.feed": _("电子监察数据接口：拉取办件和监察预警及其全过程记录（省级电子监察系统）"),
+}
+
+
+def _machine_client(application: Any) -> bool:
+    grant = getattr(application, "authorization_grant_type", "")
+    return bool(grant) and grant == getattr(application, "GRANT_CLIENT_CREDENTIALS", None)
 
 
 class GovhubScopes(BaseScopes):
     def get_all_scopes(self) -> dict[str, str]:
-        return {name: str(text) for name, text in SCOPES.items()}
+        return {name: str(text) for name, text in {**SCOPES, **CLIENT_SCOPES}.items()}
 
     def get_available_scopes(
         self, application: Any = None, request: Any = None, *args: Any, **kwargs: Any
     ) -> list[str]:
-        return list(SCOPES)
+        return list(CLIENT_SCOPES) if _machine_client(application) else list(SCOPES)
 
     def get_default_scopes(
         self, application: Any = None, request: Any = None, *args: Any, **kwargs: Any
     ) -> list[str]:
-        return ["openid"]
+        return [] if _machine_client(application) else ["openid"]

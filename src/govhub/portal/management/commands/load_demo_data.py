@@ -25,6 +25,7 @@ LOADERS = (
     "govhub.sample_department.demo",
     "govhub.catalog.demo",
     "govhub.cases.demo",
+    "govhub.supervision.demo",
 )
 
 
