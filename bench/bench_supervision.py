@@ -74,13 +74,15 @@ def run() -> list[Figure]:
 
     from govhub.cases.models import Case
     from govhub.cases.workflow import OPEN_STATES, PAUSED_STATES
-    from govhub.supervision.models import Alert, ScanState
+    from govhub.supervision.models import Alert, ScanState, SupervisionNotice
     from govhub.supervision.rules import DEADLINE, enabled_rules
     from govhub.supervision.scan import supervision_scan
 
     total = Case.objects.count()
     open_cases = Case.objects.filter(state__in=[*OPEN_STATES, *PAUSED_STATES]).count()
     running = Case.objects.filter(state="under_review", paused_since__isnull=True).count()
+    # From scratch: the demo's alerts (and the notice it escalated one to) go first.
+    SupervisionNotice.objects.all().delete()
     Alert.objects.all().delete()
     ScanState.objects.all().delete()
     volume = f"{total:,} cases, {open_cases:,} open, {running:,} with the clock running"

@@ -17,6 +17,7 @@ import os
 import platform
 import sys
 import tempfile
+import traceback
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -70,13 +71,18 @@ def main() -> int:
     try:
         call_command("load_demo_data", stdout=io.StringIO())
         figures = []
+        failed: list[str] = []
         for path in sorted((ROOT / "bench").glob("bench_*.py")):
             spec = importlib.util.spec_from_file_location(path.stem, path)
             assert spec and spec.loader
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             print(f"== {path.stem} ({engine})", flush=True)
-            figures.extend(module.run())
+            try:
+                figures.extend(module.run())
+            except Exception:  # one broken benchmark must not lose the others' figures
+                traceback.print_exc()
+                failed.append(path.stem)
     finally:
         if old is not None:
             teardown_databases(old, verbosity=0)
@@ -91,12 +97,14 @@ def main() -> int:
         engine,
         f"Measured {stamp} on {machine()}; database: {engine}.\n\n{table}",
     )
+    for name in failed:
+        print(f"FAILED: {name} (its traceback is above; its figures are missing)")
     missed = [f for f in figures if f.target is not None and not f.ok]
     for figure in missed:
         print(
             f"MISSED: {figure.name}: {figure.value:.2f} {figure.unit} (target {figure.target_text})"
         )
-    return 1 if missed else 0
+    return 1 if missed or failed else 0
 
 
 if __name__ == "__main__":
