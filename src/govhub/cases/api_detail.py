@@ -19,6 +19,7 @@ from govhub.cases.api_routes import ACTING_FOR_EXTRA, READ_RESPONSES, endpoint
 from govhub.cases.models import (
     Case,
     CaseEvent,
+    CaseFee,
     CaseMaterial,
     CaseResult,
     CaseStep,
@@ -236,6 +237,17 @@ def _result(request: HttpRequest, case: Case, result: CaseResult) -> dict[str, A
     }
 
 
+def _fee(fee: CaseFee, *, staff_view: bool) -> dict[str, Any]:
+    return {
+        "id": fee.pk,
+        "name": fee.name,
+        "amount": f"{fee.amount:.2f}",
+        "catalogue_name": fee.catalogue_name,
+        "recorded_at": fee.recorded_at,
+        "recorded_by": _person(fee.recorded_by, staff_view=staff_view),
+    }
+
+
 def _actions(request: HttpRequest, case: Case, actions: list[str]) -> list[dict[str, Any]]:
     out = []
     for action in actions:
@@ -362,6 +374,7 @@ def detail_out(
             "tracking_number": case.tracking_number,
         },
         "results": [_result(request, case, r) for r in detail.results],
+        "fees": [_fee(fee, staff_view=staff_view) for fee in detail.fees],
         "history": [_event(e, case, staff_view=staff_view) for e in detail.history],
         "actions": _actions(request, case, detail.actions),
         "url": case_url(request, case),

@@ -320,8 +320,8 @@ TASKS = (
         path="issue",
         summary="出具办理结果",
         description="multipart/form-data：可选的文件部分 `file`（盖章的结果文件，PDF 等）；"
-        "省略时生成决定书 PDF。可选的 JSON 部分 `payload`（或 JSON 请求体）带结果名称 `name` "
-        "和 `revision`。",
+        "省略时生成决定书 PDF。可选的 JSON 部分 `payload`（或 JSON 请求体）带结果名称 `name`、"
+        "实收费用 `fees`（`[{name, amount}]`，金额单位元，不小于 0，最多两位小数）和 `revision`。",
         body=IssueIn,
         body_in=Body.MULTIPART,
         file="结果文件",
@@ -331,6 +331,7 @@ TASKS = (
             file=s.file,
             name=s.payload.name,
             base_url=s.request.build_absolute_uri("/"),
+            fees=[fee.model_dump() for fee in s.payload.fees],
             request=s.request,
         ),
     ),

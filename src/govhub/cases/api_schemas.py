@@ -8,9 +8,10 @@ task endpoint; every task body may carry the `revision` the caller saw (409 when
 from __future__ import annotations
 
 import datetime
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
 
 from govhub.cases.models import Channel, DeliveryMethod
 from govhub.cases.workflow import State
@@ -193,10 +194,26 @@ class DecideIn(RevisionIn):
     )
 
 
+# A fee's amount: a JSON number or a string, checked by the service (`cases.fees`), so that
+# a wrong one gets a message that says what is wrong, on `fees.<i>.amount`.
+FeeAmount = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]})]
+
+
+class FeeIn(Schema):
+    name: str = Field(..., description="收费项目名称；与事项目录的收费项目同名即按该项目登记")
+    amount: FeeAmount = Field(
+        ..., description='实收金额（元），不小于 0，最多两位小数，如 20 或 "20.50"'
+    )
+
+
 class IssueIn(RevisionIn):
     """The JSON `payload` part of issuing a result (optional)."""
 
     name: str = Field("", max_length=200, description="结果名称；省略时用事项的审批结果名称")
+    fees: list[FeeIn] = Field(
+        default_factory=list,
+        description="实际收取的费用（如实登记；目录以外或高于标准的收费由电子监察标记）",
+    )
 
 
 class DeliverIn(RevisionIn):
@@ -396,6 +413,15 @@ class ResultFileOut(Schema):
     download_url: str
 
 
+class FeeOut(Schema):
+    id: int
+    name: str = Field(..., description="收费项目")
+    amount: str = Field(..., description='实收金额（元），两位小数，如 "20.00"')
+    catalogue_name: str = Field(..., description="所依据的目录收费项目；空为目录以外的收费")
+    recorded_at: datetime.datetime
+    recorded_by: PersonRef | None = Field(..., description="登记人（只对工作人员显示）")
+
+
 class HistoryOut(Schema):
     id: int
     action: Labelled
@@ -448,6 +474,7 @@ class CaseDetailOut(Schema):
     outcome: OutcomeOut
     delivery: DeliveryOut
     results: list[ResultFileOut]
+    fees: list[FeeOut] = Field(..., description="实收费用（出具办理结果时登记）")
     history: list[HistoryOut] = Field(..., description="办理记录；申请人只看到与其相关的")
     actions: list[ActionOut] = Field(..., description="调用方现在可以执行的操作")
     url: str | None = Field(..., description="本详情的接口地址")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -550,3 +551,37 @@ class CaseResult(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CaseFee(models.Model):
+    """A fee charged for a case (收费), recorded by staff when the result is issued.
+
+    `catalogue_name` is the catalogue fee line it was charged under ("" for none: a fee the
+    catalogue does not list, recorded all the same and flagged by supervision)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="fees")
+    name = models.CharField(_("收费项目"), max_length=200)
+    amount = models.DecimalField(
+        _("金额（元）"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    catalogue_name = models.CharField(_("目录收费项目"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = pgettext_lazy("singular", "办件收费")
+        verbose_name_plural = pgettext_lazy("plural", "办件收费")
+        ordering = ("case", "id")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="case_fee_amount_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.name} {self.amount}"

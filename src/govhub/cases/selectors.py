@@ -23,6 +23,7 @@ from govhub.cases import clock, policies
 from govhub.cases.models import (
     Case,
     CaseEvent,
+    CaseFee,
     CaseMaterial,
     CaseStep,
     DeadlineChange,
@@ -344,8 +345,11 @@ class CaseDetail:
     deadlines: list[DeadlineChange]
     history: list[CaseEvent]
     results: list[Any]
+    fees: list[CaseFee]
     actions: list[str]
 
+
+_ISSUED = frozenset({State.ISSUED, State.DELIVERED, State.COMPLETED})
 
 # The guide's text a case screen never shows (the remedies of a refusal, it does).
 CASE_PAGE_DEFERRED = tuple(
@@ -511,6 +515,10 @@ def case_detail(
         deadlines=list(case.deadline_changes.order_by("occurred_at", "id")),
         history=history,
         results=list(case.results.order_by("issued_at")),
+        # Fees are recorded when the result is issued: no query before that.
+        fees=list(case.fees.select_related("recorded_by").order_by("recorded_at", "id"))
+        if case.state in _ISSUED
+        else [],
         actions=available_actions(actor, case, viewer=viewer, acting_for=acting_for),
     )
 

@@ -116,9 +116,7 @@ def actionable_steps(*, actor: Any, case: Case) -> list[CaseStep]:
         )
     else:
         steps = list(
-            CaseStep.objects.filter(
-                case=case, position=current.position, finished_at__isnull=True
-            )
+            CaseStep.objects.filter(case=case, position=current.position, finished_at__isnull=True)
             .select_related("department")
             .order_by("id")
         )

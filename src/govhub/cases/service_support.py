@@ -77,10 +77,11 @@ def record(
     on_behalf_of: str | None = None,
     request: HttpRequest | None = None,
     revision_saved: bool = False,
+    audit_changes: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """Bump the case's revision (unless the caller saved it bumped: `revision_saved`),
-    append one history row and one audit record, and publish `CaseTransitioned` for after
-    the commit."""
+    append one history row and one audit record (with `audit_changes` beside the states),
+    and publish `CaseTransitioned` for after the commit."""
     if not revision_saved:
         Case.objects.filter(pk=case.pk).update(revision=F("revision") + 1)
         case.revision += 1
@@ -107,7 +108,12 @@ def record(
         action=f"cases.case.{action}",
         role=role,
         target=case,
-        changes={"from": from_state, "to": case.state, **({"step": step.pk} if step else {})},
+        changes={
+            "from": from_state,
+            "to": case.state,
+            **({"step": step.pk} if step else {}),
+            **(audit_changes or {}),
+        },
         request=request,
         on_behalf_of=behalf,
     )

@@ -3,6 +3,7 @@ staff attachments (see `services_handling` for how every case service is built).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -13,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govhub.cases import policies, uploads
+from govhub.cases.fees import clean_fees
 from govhub.cases.intake_support import store_one
 from govhub.cases.models import (
     Case,
+    CaseFee,
     CaseMaterial,
     CaseResult,
     DeliveryMethod,
@@ -46,14 +49,21 @@ def case_issue(
     file: UploadedFile | None = None,
     name: str = "",
     base_url: str = "",
+    fees: Sequence[Mapping[str, Any]] | None = None,
     revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> CaseResult:
-    """Issue the result: an uploaded document, or the decision notice generated here."""
+    """Issue the result: an uploaded document, or the decision notice generated here.
+
+    `fees` are what was actually charged (`[{"name", "amount"}]`, amounts in yuan):
+    recorded with the result, each under the catalogue fee line of the same name, or under
+    none (allowed: supervision flags it, see `cases.fees`)."""
     case = lock_case(case, revision=revision)
     check_transition(Action.ISSUE, case.state)
     if not policies.can_issue(actor, case):
         raise Forbidden()
+    # Checked before the file is stored: a refused call leaves nothing behind.
+    charged = clean_fees(fees, fee_lines=case.version.fee_lines)
     if file is not None:
         info = uploads.inspect_upload(file, label=name or case.version.result_name, field="file")
         storage_name = uploads.store_upload(file, info, prefix="results")
@@ -82,16 +92,28 @@ def case_issue(
         )
         result.file.save(f"{case.number}.pdf", ContentFile(pdf), save=False)
         result.save()
+    CaseFee.objects.bulk_create(
+        CaseFee(
+            case=case,
+            name=fee.name,
+            amount=fee.amount,
+            catalogue_name=fee.catalogue_name,
+            recorded_by=actor,
+        )
+        for fee in charged
+    )
     case.state = State.ISSUED
     case.save()
+    fee_data = [fee.as_data() for fee in charged]
     record(
         case=case,
         action=Action.ISSUE,
         actor=actor,
         from_state=State.DECIDED,
         role="staff",
-        data={"result": result.pk, "sha256": result.sha256},
+        data={"result": result.pk, "sha256": result.sha256, "fees": fee_data},
         request=request,
+        audit_changes={"fees": fee_data},
     )
     return result
 

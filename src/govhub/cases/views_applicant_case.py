@@ -202,6 +202,7 @@ def case_context(
         "step_up_url": step_up_url(request, fl, fl.url("detail", case.number)),
         "notices": notice_links(fl, detail),
         "results": detail.results,
+        "fees": detail.fees,
         "submitted_now": submitted_now,
         "case_kind_label": ItemVersion.CaseKind(case.case_kind).label
         if case.case_kind in ItemVersion.CaseKind.values

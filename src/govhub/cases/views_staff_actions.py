@@ -58,6 +58,7 @@ def _issue_arguments(request: HttpRequest, data: dict[str, Any]) -> dict[str, An
         "file": upload,
         "name": data["name"] if upload is not None else "",
         "base_url": _base_url(request),
+        "fees": data["fees"],
     }
 
 

@@ -10,6 +10,7 @@ decide everything else, and their errors land on the matching field
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -17,10 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from govhub.cases import clock, selectors_staff
+from govhub.cases.fees import catalogue_lines
 from govhub.cases.models import Case, CaseStep, Channel, DeliveryMethod
 from govhub.cases.services_handling import PROCEDURE_KINDS
 from govhub.cases.workflow import Decision
 from govhub.catalog.selectors import special_procedure_kind_label
+from govhub.core.errors import ApplicationError
 from govhub.core.validators import check_id_number, check_uscc
 from govhub.identity.forms import IdentityForm
 from govhub.identity.models import User
@@ -277,15 +280,77 @@ class IssueForm(ActionForm):
     )
     name = forms.CharField(label=gettext_lazy("结果名称"), required=False, max_length=200)
 
+    RESULT_FIELDS = ("mode", "file", "name")
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["name"].initial = self.case.version.result_name
+        version = self.case.version
+        self.fields["name"].initial = version.result_name
+        # The fees charged: one row per catalogue fee line (name prefilled), one extra row.
+        # A row whose amount is left blank was not charged.
+        self.fee_rows: list[tuple[str, str, str]] = []  # (name field, amount field, hint)
+        for index, line in enumerate(catalogue_lines(version.fee_lines).values()):
+            name, amount = f"fee_{index}_name", f"fee_{index}_amount"
+            self.fields[name] = _fee_name_field(
+                _("收费项目 %(n)s") % {"n": index + 1}, initial=str(line["name"]).strip()
+            )
+            self.fields[amount] = _fee_amount_field(
+                _("“%(name)s”实收金额（元）") % {"name": str(line["name"]).strip()}
+            )
+            standard = str(line.get("standard") or "").strip()
+            hint = _("收费标准：%(standard)s") % {"standard": standard} if standard else ""
+            self.fields[name].help_text = hint  # the name input is described by it
+            self.fee_rows.append((name, amount, hint))
+        self.fields["fee_extra_name"] = _fee_name_field(_("其他收费项目"))
+        self.fields["fee_extra_amount"] = _fee_amount_field(_("其他收费实收金额（元）"))
+        self.fee_rows.append(("fee_extra_name", "fee_extra_amount", ""))
+        self.fee_slots: list[tuple[str, str]] = []  # the rows sent to the service, in order
+
+    def result_fields(self) -> list[Any]:
+        return [self[name] for name in self.RESULT_FIELDS]
+
+    def fee_fields(self) -> list[tuple[Any, Any, str]]:
+        return [(self[name], self[amount], hint) for name, amount, hint in self.fee_rows]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("mode") == self.UPLOAD and not data.get("file"):
             self.add_error("file", _("请选择要上传的结果文件。"))
+        fees: list[dict[str, str]] = []
+        self.fee_slots = []
+        for name, amount, _hint in self.fee_rows:
+            text = (data.get(name) or "").strip()
+            value = (data.get(amount) or "").strip()
+            # A catalogue row counts when an amount is given; the extra row when anything is.
+            if value or (text and name == "fee_extra_name"):
+                fees.append({"name": text, "amount": value})
+                self.fee_slots.append((name, amount))
+        data["fees"] = fees
         return data
+
+    def apply_error(
+        self, exc: ApplicationError, *, field_map: Mapping[str, str] | None = None
+    ) -> None:
+        """The service names fees by their place in the list (`fees.0.amount`): show each
+        message next to the row it came from."""
+        mapping = dict(field_map or {})
+        for index, (name, amount) in enumerate(self.fee_slots):
+            mapping[f"fees.{index}.name"] = name
+            mapping[f"fees.{index}.amount"] = amount
+        super().apply_error(exc, field_map=mapping)
+
+
+def _fee_name_field(label: str, *, initial: str = "") -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=200, initial=initial)
+
+
+def _fee_amount_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": "10", "autocomplete": "off"}),
+    )
 
 
 class DeliverForm(ActionForm):

@@ -22,9 +22,15 @@ the rule's alert for the case; None cures it. What each rule means exactly:
   online depths 1–6, no visit, handled online; `catalog.selectors.is_fully_online`) but the
   case was handled on paper: a paper original was required at a counter, or it came in on
   a paper channel (parameter `paper_channels`, by default post).
-
-There is no fee rule: cases carry no fee yet (no payments app), so "a fee different from
-the catalogue's" cannot be checked.
+- `process.fee_mismatch`: a fee recorded for the case (`cases.CaseFee`, recorded when the
+  result is issued) differs from its catalogue version's fees: (a) the version is not
+  charged (不收费) but a fee above 0 was recorded; (b) a fee above 0 matches no catalogue fee
+  line (by its catalogue line or its own name, whitespace ignored); (c) a fee is above its
+  line's numeric standard (the line's amount, or its standard when that is a bare amount
+  such as "20元"; a standard in words with no amount cannot be compared, so is no
+  finding; `cases.fees.catalogue_amount`). A fee recorded at 0 (exempted) is never one.
+  The finding lists each offending fee with its reason (`not_charged`, `not_in_catalogue`,
+  `above_standard`).
 """
 
 from __future__ import annotations
@@ -34,7 +40,8 @@ from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
 
-from govhub.cases.models import Case, CaseMaterial, CaseStep, Channel
+from govhub.cases.fees import catalogue_amount, catalogue_lines, match_line
+from govhub.cases.models import Case, CaseFee, CaseMaterial, CaseStep, Channel
 from govhub.cases.workflow import Action, Decision, State
 from govhub.catalog.models import ItemVersion, Material
 from govhub.catalog.selectors import is_fully_online
@@ -60,6 +67,7 @@ class CaseFacts:
     paper_material: bool
     supplement_count: int
     decide_opinions: list[str]
+    fees: list[CaseFee]
 
     @classmethod
     def load(cls, case_id: int) -> CaseFacts | None:
@@ -100,6 +108,7 @@ class CaseFacts:
             decide_opinions=list(
                 case.events.filter(action=Action.DECIDE).values_list("opinion", flat=True)
             ),
+            fees=list(CaseFee.objects.filter(case_id=case_id).order_by("id")),
         )
 
 
@@ -225,3 +234,38 @@ class OfflineHandling(ProcessRule):
         if not facts.paper_material and not channel:
             return None
         return Finding({"channel": facts.case.channel, "paper_material": facts.paper_material})
+
+
+@register
+class FeeMismatch(ProcessRule):
+    code = "process.fee_mismatch"
+    name = _("收费与目录不符")
+    description = _(
+        "不收费事项收取了费用，收取了收费目录以外的费用，或收费金额高于目录规定的标准。"
+    )
+
+    def evaluate(self, facts: CaseFacts, params: dict[str, Any]) -> Finding | None:
+        lines = catalogue_lines(facts.version.fee_lines)
+        problems: list[dict[str, Any]] = []
+        for fee in facts.fees:
+            if fee.amount <= 0:
+                continue  # exempted: nothing was charged
+            found = {"name": fee.name, "amount": f"{fee.amount:.2f}"}
+            if not facts.version.charged:
+                problems.append({**found, "reason": "not_charged"})
+                continue
+            line = match_line(lines, name=fee.name, catalogue_name=fee.catalogue_name)
+            if line is None:
+                problems.append({**found, "reason": "not_in_catalogue"})
+                continue
+            standard = catalogue_amount(line)
+            if standard is not None and fee.amount > standard:
+                problems.append(
+                    {
+                        **found,
+                        "reason": "above_standard",
+                        "catalogue_name": str(line.get("name", "")).strip(),
+                        "standard": f"{standard:.2f}",
+                    }
+                )
+        return Finding({"fees": problems}) if problems else None

@@ -236,7 +236,22 @@ def _detail_lines(alert: Alert) -> list[tuple[str, str]]:
         lines.append((_("环节问题"), text))
     if detail.get("channel"):
         lines.append((_("申请渠道"), str(detail["channel"])))
+    for fee in detail.get("fees") or []:
+        lines.append((_("收费问题"), _fee_text(fee)))
     return lines
+
+
+def _fee_text(fee: dict[str, Any]) -> str:
+    values = {
+        "name": fee.get("name", ""),
+        "amount": fee.get("amount", ""),
+        "standard": fee.get("standard", ""),
+    }
+    if fee.get("reason") == "not_charged":
+        return _("“%(name)s”收取 %(amount)s 元，但该事项按目录不收费") % values
+    if fee.get("reason") == "above_standard":
+        return _("“%(name)s”收取 %(amount)s 元，高于目录标准 %(standard)s 元") % values
+    return _("“%(name)s”收取 %(amount)s 元，不在收费目录中") % values
 
 
 def _detail_context(

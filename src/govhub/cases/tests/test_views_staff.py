@@ -339,9 +339,7 @@ def test_id_numbers_in_the_form_are_masked_until_revealed(
     first17 = "23040219850301004"
     spouse = first17 + id_number_check_character(first17)
     case = submit_case(item=team["item"])
-    Case.objects.filter(pk=case.pk).update(
-        form_data={**case.form_data, "spouse_id_number": spouse}
-    )
+    Case.objects.filter(pk=case.pk).update(form_data={**case.form_data, "spouse_id_number": spouse})
     signed_in(client, team["clerk"])
     page = text(client.get(case_url(case)))
     assert spouse not in page

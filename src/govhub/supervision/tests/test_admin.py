@@ -26,7 +26,6 @@ def test_sync_creates_every_registered_rule_once_with_its_defaults() -> None:
     row = Rule.objects.get(code="deadline.case")
     assert row.params == {"yellow_share": 0.8, "yellow_days_before": 1} and row.enabled
     assert Rule.objects.get(code="process.second_supplement").severity == "yellow"
-    assert "process.fee_mismatch" not in registry()  # cases carry no fee (see rules_process)
     assert set(registry()) == {
         "deadline.case",
         "deadline.step",
@@ -36,6 +35,7 @@ def test_sync_creates_every_registered_rule_once_with_its_defaults() -> None:
         "process.refusal_without_reasons",
         "process.second_supplement",
         "process.offline_handling",
+        "process.fee_mismatch",
     }
 
 

@@ -4,13 +4,22 @@ the evaluation is idempotent by event and runs after each transition."""
 from __future__ import annotations
 
 import datetime
+import decimal
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from govhub.cases import services as case_services
-from govhub.cases.models import Case, CaseEvent, CaseMaterial, CaseStep, Channel, SupplementRequest
+from govhub.cases.models import (
+    Case,
+    CaseEvent,
+    CaseFee,
+    CaseMaterial,
+    CaseStep,
+    Channel,
+    SupplementRequest,
+)
 from govhub.cases.tests.factories import (
     CaseFactory,
     application_form,
@@ -293,6 +302,154 @@ def test_posted_application_for_a_fully_online_item_and_the_channel_parameter() 
     assert "process.offline_handling" in active(posted)
     assert "process.offline_handling" in active(window)
     assert "process.offline_handling" not in active(not_online)
+
+
+# --- process.fee_mismatch ---------------------------------------------------------------------
+
+ID_CARD_FEE = "居民身份证工本费"
+FEE_LINES = [
+    {"name": ID_CARD_FEE, "standard": "每证20元", "amount": "20.00", "basis": "", "reductions": ""},
+    {"name": "证书工本费", "standard": "10元", "basis": "", "reductions": ""},
+    {"name": "加急制证费", "standard": "按实际情况收取", "basis": "", "reductions": ""},
+]
+
+
+def issued_case(*, charged: bool = True, **fields: Any) -> Case:
+    item = make_online_item(charged=charged, fee_lines=FEE_LINES if charged else [])
+    fields.setdefault("state", State.ISSUED)
+    fields.setdefault("decision", Decision.APPROVED)
+    fields.setdefault("decision_reason", "符合条件")
+    return accepted_case(item=item, **fields)
+
+
+def fee(case: Case, name: str, amount: str, catalogue_name: str = "") -> CaseFee:
+    return CaseFee.objects.create(
+        case=case, name=name, amount=decimal.Decimal(amount), catalogue_name=catalogue_name
+    )
+
+
+def test_fees_matching_the_catalogue_are_fine() -> None:
+    case = issued_case()
+    fee(case, ID_CARD_FEE, "20.00", ID_CARD_FEE)
+    fee(case, " 证书 工本费", "10")  # whitespace aside, the catalogue's name
+    fee(case, "加急制证费", "500")  # its standard has no amount: cannot compare
+    fee(case, "复印费", "0")  # recorded at 0: nothing charged
+    check(case)
+    assert "process.fee_mismatch" not in active(case)
+
+
+def test_a_fee_on_an_item_that_is_not_charged_fires_and_clears_when_corrected() -> None:
+    case = issued_case(charged=False)
+    wrong = fee(case, ID_CARD_FEE, "20")
+    check(case)
+    found = alert(case, "process.fee_mismatch")
+    assert found is not None and found.level == "red" and found.state == "raised"
+    assert found.detail == {
+        "fees": [{"name": ID_CARD_FEE, "amount": "20.00", "reason": "not_charged"}]
+    }
+    CaseFee.objects.filter(pk=wrong.pk).update(amount=decimal.Decimal("0"))
+    check(case)
+    found.refresh_from_db()
+    assert (found.state, found.closed_reason, found.cause_active) == ("closed", "cured", False)
+
+
+def test_a_fee_not_in_the_catalogue_fires_and_clears_when_removed() -> None:
+    case = issued_case()
+    fee(case, ID_CARD_FEE, "20", ID_CARD_FEE)
+    extra = fee(case, "快递费", "12.5")
+    check(case)
+    found = alert(case, "process.fee_mismatch")
+    assert found is not None
+    assert found.detail == {
+        "fees": [{"name": "快递费", "amount": "12.50", "reason": "not_in_catalogue"}]
+    }
+    CaseFee.objects.filter(pk=extra.pk).delete()
+    check(case)
+    found.refresh_from_db()
+    assert (found.state, found.closed_reason) == ("closed", "cured")
+
+
+def test_a_fee_above_the_standard_fires_and_clears_when_corrected() -> None:
+    case = issued_case()
+    high = fee(case, ID_CARD_FEE, "25", ID_CARD_FEE)
+    bare = fee(case, "证书工本费", "10.01")  # above the bare amount of its standard ("10元")
+    check(case)
+    found = alert(case, "process.fee_mismatch")
+    assert found is not None
+    assert found.detail == {
+        "fees": [
+            {
+                "name": ID_CARD_FEE,
+                "amount": "25.00",
+                "reason": "above_standard",
+                "catalogue_name": ID_CARD_FEE,
+                "standard": "20.00",
+            },
+            {
+                "name": "证书工本费",
+                "amount": "10.01",
+                "reason": "above_standard",
+                "catalogue_name": "证书工本费",
+                "standard": "10.00",
+            },
+        ]
+    }
+    CaseFee.objects.filter(pk=bare.pk).update(amount=decimal.Decimal("10"))
+    check(case)
+    found.refresh_from_db()
+    assert found.state == "raised" and [f["name"] for f in found.detail["fees"]] == [ID_CARD_FEE]
+    CaseFee.objects.filter(pk=high.pk).update(amount=decimal.Decimal("20"))
+    check(case)
+    found.refresh_from_db()
+    assert (found.state, found.closed_reason) == ("closed", "cured")
+
+
+def test_the_alert_page_says_what_is_wrong_with_each_fee() -> None:
+    from govhub.supervision.views_alerts import _detail_lines
+
+    case = issued_case()
+    fee(case, ID_CARD_FEE, "25", ID_CARD_FEE)
+    fee(case, "快递费", "12")
+    check(case)
+    found = alert(case, "process.fee_mismatch")
+    assert found is not None
+    assert [(str(label), text) for label, text in _detail_lines(found)] == [
+        ("收费问题", f"“{ID_CARD_FEE}”收取 25.00 元，高于目录标准 20.00 元"),
+        ("收费问题", "“快递费”收取 12.00 元，不在收费目录中"),
+    ]
+
+
+def test_fees_recorded_through_the_issue_service_are_checked(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    item = make_online_item(charged=True, fee_lines=FEE_LINES)
+    department = item.department
+    clerk = staff_member(Role.WINDOW_CLERK, department)
+    case = case_services.case_accept(actor=clerk, case=submit_case(item=item))
+    step = case.steps.get(kind=CaseStep.Kind.REVIEW)
+    case_services.case_review(
+        actor=staff_member(Role.REVIEWER, department),
+        case=case,
+        step=step,
+        outcome="agree",
+        opinion="同意",
+    )
+    case = case_services.case_decide(
+        actor=staff_member(Role.APPROVER, department),
+        case=case,
+        decision=Decision.APPROVED,
+        reason="准予",
+    )
+    case_services.case_issue(
+        actor=clerk,
+        case=case,
+        file=pdf_upload("结果.pdf"),
+        fees=[{"name": ID_CARD_FEE, "amount": "20"}, {"name": "咨询费", "amount": "50"}],
+    )
+    check(case)
+    found = alert(case, "process.fee_mismatch")
+    assert found is not None and found.detail == {
+        "fees": [{"name": "咨询费", "amount": "50.00", "reason": "not_in_catalogue"}]
+    }
 
 
 # --- evaluation -------------------------------------------------------------------------------
