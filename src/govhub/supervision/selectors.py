@@ -19,8 +19,9 @@ from govhub.supervision import policies
 from govhub.supervision.models import Alert, AlertEvent, SupervisionNotice
 
 MAX_LIMIT = 200
-# What a list row needs of the case: never the form, the ID number or long texts.
-_ROW_FIELDS = (
+# What a list row needs (here and in `selectors_alerts`): never the case's form, ID number
+# or long texts.
+ROW_FIELDS = (
     "id",
     "level",
     "state",
@@ -33,6 +34,7 @@ _ROW_FIELDS = (
     "closed_at",
     "closed_reason",
     "reopen_count",
+    "explanation",
     "updated_at",
     "rule__id",
     "rule__code",
@@ -46,6 +48,7 @@ _ROW_FIELDS = (
     "step__name",
     "step__due_on",
     "department__id",
+    "department__code",
     "department__name",
     "department__short_name",
     "department__name_en",
@@ -110,7 +113,7 @@ def alert_list(
     total = queryset.count()
     items = list(
         queryset.select_related("rule", "case", "step", "department", "region")
-        .only(*_ROW_FIELDS)
+        .only(*ROW_FIELDS)
         .order_by("-raised_at", "-id")[offset : offset + limit]
     )
     return AlertPage(items, total, limit, offset)

@@ -13,47 +13,11 @@ from django.db.models import IntegerField, QuerySet, Value, When
 
 from govhub.organizations.models import Department, Region
 from govhub.supervision.models import Alert, Level
-from govhub.supervision.selectors import visible_alerts
+from govhub.supervision.selectors import ROW_FIELDS, visible_alerts
 
 OPEN = "open"
 PAGE_SIZE = 30
 EXPORT_LIMIT = 50_000
-# What a row needs: never the case's form, ID number or long texts.
-ROW_FIELDS = (
-    "id",
-    "level",
-    "state",
-    "cause_active",
-    "detail",
-    "raised_at",
-    "notified_at",
-    "explained_at",
-    "escalated_at",
-    "closed_at",
-    "closed_reason",
-    "reopen_count",
-    "explanation",
-    "rule__id",
-    "rule__code",
-    "case__id",
-    "case__number",
-    "case__title",
-    "case__state",
-    "case__promised_due",
-    "step__id",
-    "step__name",
-    "step__due_on",
-    "department__id",
-    "department__code",
-    "department__name",
-    "department__short_name",
-    "department__name_en",
-    "region__id",
-    "region__code",
-    "region__name",
-    "region__name_en",
-    "region__path",
-)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from govhub.cases.service_support import require_text
 from govhub.core.audit import audit_denials, audit_log
 from govhub.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govhub.organizations.models import Position
@@ -115,13 +116,6 @@ def _record(
         role=role,
     )
     return event
-
-
-def _require(text: str | None, *, field: str, message: str) -> str:
-    value = (text or "").strip()
-    if not value:
-        raise InvalidInput(message, fields={field: [message]})
-    return value
 
 
 # --- notify -----------------------------------------------------------------------------------
@@ -233,7 +227,7 @@ def alert_explain(
     if not policies.can_explain(actor, alert):
         raise Forbidden()
     target = _check(alert, Action.EXPLAIN)
-    text = _require(explanation, field="explanation", message=_("请填写情况说明。"))
+    text = require_text(explanation, field="explanation", message=_("请填写情况说明。"))
     from_state = alert.state
     now = timezone.now()
     alert.state = target
@@ -334,7 +328,7 @@ def alert_escalate(
     if not policies.can_escalate(actor, alert):
         raise Forbidden()
     target = _check(alert, Action.ESCALATE)
-    body = _require(text, field="text", message=_("请填写监察意见和建议。"))
+    body = require_text(text, field="text", message=_("请填写监察意见和建议。"))
     now = timezone.now()
     if reply_by is not None and reply_by < timezone.localdate(now):
         message = _("书面回复期限不能早于今天。")
