@@ -45,6 +45,7 @@ from govhub.catalog.models import (
     Material,
     Theme,
 )
+from govhub.catalog.policies import editing_role
 from govhub.catalog.quality import check_version, errors_of
 from govhub.catalog.services import ItemPublished, version_content_fields
 from govhub.catalog.validation import json_errors
@@ -507,6 +508,7 @@ class _Importer:
         item.save(update_fields=["published_version", "updated_at"])
         audit_log(
             actor=self.actor,
+            role=editing_role(self.actor),
             action="catalog.version.import_publish",
             target=candidate,
             changes={"item": item.implementation_code, "number": number},
@@ -561,6 +563,7 @@ def run_import(
     if result.changed:
         audit_log(
             actor=actor,
+            role=editing_role(actor),
             action="catalog.catalogue.import",
             changes={
                 "created": result.created,

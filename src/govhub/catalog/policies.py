@@ -63,3 +63,13 @@ def can_manage_base_items(user: Any) -> bool:
 
 def can_import_catalogue(user: Any) -> bool:
     return is_system_admin(user)
+
+
+def editing_role(user: Any) -> str:
+    """The capacity `user` edits the catalogue in, for the audit record: a system
+    administrator, else a department administrator, else none (a command or the demo)."""
+    roles = {position.role for position in valid_positions(user)}
+    for role in (Role.SYSTEM_ADMIN, Role.DEPARTMENT_ADMIN):
+        if role in roles:
+            return str(role)
+    return ""

@@ -95,6 +95,7 @@ def base_item_create(
     base_item.save()
     audit_log(
         actor=actor,
+        role=policies.editing_role(actor),
         action="catalog.base_item.create",
         target=base_item,
         changes={"base_code": base_code, "name": base_item.name},
@@ -113,7 +114,13 @@ def base_item_update(*, actor: Any, base_item: BaseItem, **changes: Any) -> Base
     validated(base_item)
     base_item.save()
     if diff:
-        audit_log(actor=actor, action="catalog.base_item.update", target=base_item, changes=diff)
+        audit_log(
+            actor=actor,
+            role=policies.editing_role(actor),
+            action="catalog.base_item.update",
+            target=base_item,
+            changes=diff,
+        )
     return base_item
 
 
@@ -172,6 +179,7 @@ def implementation_item_create(
     version.save()
     audit_log(
         actor=actor,
+        role=policies.editing_role(actor),
         action="catalog.implementation_item.create",
         target=item,
         changes={"implementation_code": item.implementation_code, "version": 1},
@@ -241,6 +249,7 @@ def version_create_draft(
     )
     audit_log(
         actor=actor,
+        role=policies.editing_role(actor),
         action="catalog.version.create_draft",
         target=draft,
         changes={"item": item.implementation_code, "number": number, "from": source.number},
@@ -284,7 +293,13 @@ def version_update(*, actor: Any, version: ItemVersion, **changes: Any) -> ItemV
         if before != after:
             diff[name] = {"from": before, "to": after}
     if diff:
-        audit_log(actor=actor, action="catalog.version.update", target=version, changes=diff)
+        audit_log(
+            actor=actor,
+            role=policies.editing_role(actor),
+            action="catalog.version.update",
+            target=version,
+            changes=diff,
+        )
     return version
 
 
@@ -307,6 +322,7 @@ def material_add(*, actor: Any, version: ItemVersion, **fields: Any) -> Material
     material.save()
     audit_log(
         actor=actor,
+        role=policies.editing_role(actor),
         action="catalog.material.add",
         target=material,
         changes={"version": version.pk, "position": position, "name": material.name},
@@ -326,7 +342,13 @@ def material_update(*, actor: Any, material: Material, **changes: Any) -> Materi
     validated(material, exclude=("version",))
     material.save()
     if diff:
-        audit_log(actor=actor, action="catalog.material.update", target=material, changes=diff)
+        audit_log(
+            actor=actor,
+            role=policies.editing_role(actor),
+            action="catalog.material.update",
+            target=material,
+            changes=diff,
+        )
     return material
 
 
@@ -340,6 +362,7 @@ def material_remove(*, actor: Any, material: Material) -> None:
     _ensure_editable(version)
     audit_log(
         actor=actor,
+        role=policies.editing_role(actor),
         action="catalog.material.remove",
         target=material,
         changes={"version": version.pk, "position": material.position, "name": material.name},
@@ -376,6 +399,7 @@ def version_submit(*, actor: Any, version: ItemVersion) -> ItemVersion:
     version.save(update_fields=["status", "submitted_at", "updated_at"])
     audit_log(
         actor=actor,
+        role=policies.editing_role(actor),
         action="catalog.version.submit",
         target=version,
         changes={"number": version.number},
@@ -410,6 +434,7 @@ def version_publish(*, actor: Any, version: ItemVersion) -> ItemVersion:
     item.save(update_fields=["published_version", "updated_at"])
     audit_log(
         actor=actor,
+        role=policies.editing_role(actor),
         action="catalog.version.publish",
         target=version,
         changes={
@@ -439,6 +464,7 @@ def version_reject(*, actor: Any, version: ItemVersion, reason: str) -> ItemVers
     version.save(update_fields=["status", "submitted_at", "updated_at"])
     audit_log(
         actor=actor,
+        role=policies.editing_role(actor),
         action="catalog.version.reject",
         target=version,
         changes={"number": version.number, "reason": reason},
@@ -497,6 +523,7 @@ def _state_change(
     events.publish(ItemStateChanged(item_id=item.pk, state=state))
     audit_log(
         actor=actor,
+        role=policies.editing_role(actor),
         action=f"catalog.implementation_item.{'cancel' if state == 'cancelled' else 'hand_down'}",
         target=item,
         changes={
@@ -573,6 +600,7 @@ def variant_add(
     variant.save()
     audit_log(
         actor=actor,
+        role=policies.editing_role(actor),
         action="catalog.variant.add",
         target=variant,
         changes={"code": code, "name": name},

@@ -115,6 +115,13 @@ def test_base_item_update_records_the_diff(sysadmin):
     assert event.changes["name"] == {"from": "旧名称", "to": "新名称"}
 
 
+def test_catalogue_changes_record_the_capacity_they_were_made_in(sysadmin):
+    base = BaseItemFactory(name="旧名称")
+    services.base_item_update(actor=sysadmin, base_item=base, name="新名称")
+    event = AuditEvent.objects.get(action="catalog.base_item.update")
+    assert event.actor_role == "system_admin"
+
+
 def test_base_item_update_refuses_the_code(sysadmin):
     with pytest.raises(InvalidInput):
         services.base_item_update(actor=sysadmin, base_item=BaseItemFactory(), base_code="X" * 12)
