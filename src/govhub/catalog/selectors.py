@@ -384,17 +384,62 @@ GUIDE_ONLY_FIELDS = (
 )
 
 
+# How long a process keeps an item's application data (see `item_for_application`).
+APPLICATION_CACHE_SECONDS = 300
+
+
+def _application_key(pk: int, state: str, version_id: int | None, *rest: object) -> str:
+    parts = [
+        f"{part.timestamp():.6f}" if hasattr(part, "timestamp") else str(part)
+        for part in (pk, state, version_id, *rest)
+    ]
+    return "catalog:apply:" + ":".join(parts)
+
+
 def item_for_application(*, implementation_code: str) -> ImplementationItem:
-    """`item_get_public` for filing a case: the published version without its guide text."""
-    item = (
+    """`item_get_public` for filing a case: the published version (without its guide
+    text) with its materials, the department and the region.
+
+    Every call reads the item's own row (state, published version, department, region,
+    last change) with one narrow query, so a cancelled item or a new publication counts
+    at once. The rest comes from the cache under a key made of those values: a published
+    version and its materials are frozen, so what was cached for them cannot be stale;
+    the department's and region's names may be, for at most `APPLICATION_CACHE_SECONDS`.
+    """
+    row = (
         _public_items()
         .filter(implementation_code=implementation_code)
-        .select_related("published_version", "department", "region")
-        .defer(*(f"published_version__{name}" for name in GUIDE_ONLY_FIELDS))
+        .values_list(
+            "pk", "state", "published_version_id", "department_id", "region_id", "updated_at"
+        )
         .first()
     )
-    if item is None:
+    if row is None:
         raise NotFound()
+    key = _application_key(*row)
+    item = cache.get(key)
+    if item is None:
+        item = (
+            _public_items()
+            .filter(pk=row[0])
+            .select_related("published_version", "department", "region")
+            .defer(*(f"published_version__{name}" for name in GUIDE_ONLY_FIELDS))
+            .prefetch_related("published_version__materials")
+            .first()
+        )
+        if item is None:
+            raise NotFound()
+        # Keyed by what was read now, not by the narrow read: a change in between only
+        # makes this entry one that the next call does not ask for.
+        fresh = _application_key(
+            item.pk,
+            item.state,
+            item.published_version_id,
+            item.department_id,
+            item.region_id,
+            item.updated_at,
+        )
+        cache.set(fresh, item, APPLICATION_CACHE_SECONDS)
     return item
 
 

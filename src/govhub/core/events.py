@@ -5,6 +5,12 @@ higher app reacts to a lower one without the lower one importing it. Handlers ru
 the surrounding transaction commits, never for a rolled-back change; outside a
 transaction they run at once. A handler that fails is logged and does not stop the
 others: work that must not be lost belongs in a background task the handler enqueues.
+
+A handler subscribed with `in_transaction=True` runs inside the publishing transaction,
+at once. It is meant for one thing: recording follow-up work with
+`govhub.core.outbox.enqueue_with_transaction`, so the work commits with the change or not
+at all (a crash between the commit and an after-commit enqueue cannot lose it). Its
+exceptions are not caught: the change rolls back rather than lose its follow-up.
 """
 
 from __future__ import annotations
@@ -31,32 +37,42 @@ class DomainEvent:
 Handler = Callable[[Any], None]
 
 _subscribers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
+_in_transaction: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
 
 
-def subscribe[E: DomainEvent](event_type: type[E], handler: Callable[[E], None]) -> None:
-    """Register a handler; registering the same handler twice has no effect."""
-    handlers = _subscribers[event_type]
+def subscribe[E: DomainEvent](
+    event_type: type[E], handler: Callable[[E], None], *, in_transaction: bool = False
+) -> None:
+    """Register a handler; registering the same handler twice has no effect. See the
+    module's notes for `in_transaction`."""
+    handlers = (_in_transaction if in_transaction else _subscribers)[event_type]
     if handler not in handlers:
         handlers.append(handler)
 
 
 def unsubscribe[E: DomainEvent](event_type: type[E], handler: Callable[[E], None]) -> None:
-    handlers = _subscribers.get(event_type, [])
-    if handler in handlers:
-        handlers.remove(handler)
+    for registry in (_subscribers, _in_transaction):
+        handlers = registry.get(event_type, [])
+        if handler in handlers:
+            handlers.remove(handler)
 
 
-def handlers_for(event: DomainEvent) -> list[Handler]:
-    """Handlers of the event's class and of every base class, most specific first."""
+def _collect(registry: dict[type[DomainEvent], list[Handler]], event: DomainEvent) -> list[Handler]:
     found: list[Handler] = []
     for klass in type(event).__mro__:
         if isinstance(klass, type) and issubclass(klass, DomainEvent):
-            found.extend(_subscribers.get(klass, []))
+            found.extend(registry.get(klass, []))
     return found
 
 
+def handlers_for(event: DomainEvent) -> list[Handler]:
+    """Handlers of the event's class and of every base class, most specific first: those
+    that run inside the publishing transaction, then those that run after it commits."""
+    return _collect(_in_transaction, event) + _collect(_subscribers, event)
+
+
 def _dispatch(event: DomainEvent) -> None:
-    for handler in handlers_for(event):
+    for handler in _collect(_subscribers, event):
         try:
             handler(event)
         except Exception:
@@ -70,5 +86,9 @@ def _dispatch(event: DomainEvent) -> None:
 
 
 def publish(event: DomainEvent, *, using: str | None = None) -> None:
-    """Deliver the event to its subscribers once the current transaction commits."""
-    transaction.on_commit(lambda: _dispatch(event), using=using)
+    """Run the in-transaction handlers now, and deliver the event to the other
+    subscribers once the current transaction commits."""
+    for handler in _collect(_in_transaction, event):
+        handler(event)
+    if _collect(_subscribers, event):
+        transaction.on_commit(lambda: _dispatch(event), using=using)

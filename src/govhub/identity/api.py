@@ -67,7 +67,10 @@ class InsufficientScope(Forbidden):
 
 
 def token_acr(access: Any) -> str:
-    """The level of the sign-in the access token descends from ("" if unknown)."""
+    """The level of the sign-in the access token descends from ("" if unknown); read
+    with the token when `access_token_for` found it."""
+    if hasattr(access, "signed_in_acr"):
+        return str(access.signed_in_acr or "")
     from govhub.identity.oidc.validator import authorization_for_token
 
     authorization = authorization_for_token(access)
@@ -100,7 +103,14 @@ def access_token_for(raw: str) -> Any:
 
     model = get_access_token_model()
     checksum = hashlib.sha256(raw.encode("utf-8")).hexdigest()
-    token = model.objects.select_related("user").filter(token_checksum=checksum).first()
+    from govhub.identity.oidc.validator import acr_of_token
+
+    token = (
+        model.objects.select_related("user")
+        .annotate(signed_in_acr=acr_of_token())
+        .filter(token_checksum=checksum)
+        .first()
+    )
     if token is None or token.is_expired() or token.user is None or not token.user.is_active:
         return None
     return token

@@ -9,9 +9,8 @@ from govhub.notifications.tasks import enqueue_delivery
 def on_case_transitioned(event: CaseTransitioned) -> None:
     """Queue the notifications of a step the applicant should hear about.
 
-    The event bus calls this after the case's transaction has committed, so the task
-    finds the `CaseEvent`; `enqueue_delivery` waits for a commit only if this runs inside
-    a transaction of its own."""
+    Subscribed to run inside the case's transaction: the task is queued with the
+    change (`core.outbox`), so it runs if and only if the change commits."""
     if not event.applicant_relevant:
         return
     enqueue_delivery(event.event_id)

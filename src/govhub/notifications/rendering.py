@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -74,10 +74,17 @@ def compile_template(text: str) -> Template:
     return template
 
 
+@lru_cache(maxsize=512)
+def _compiled(text: str) -> Template:
+    # Templates are edited rarely and rendered for every notification: each text is
+    # compiled once per process (a changed text is a new key).
+    return compile_template(text)
+
+
 def render_text(text: str, context: Mapping[str, str]) -> str:
     if not text:
         return ""
-    return compile_template(text).render(Context(dict(context), autoescape=False)).strip()
+    return _compiled(text).render(Context(dict(context), autoescape=False)).strip()
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from govhub.core.outbox import enqueue_with_transaction
 from govhub.notifications import selectors, services
 
 logger = logging.getLogger(__name__)
@@ -34,8 +34,8 @@ def deliver_case_event(event_id: int) -> dict[str, int]:
 
 
 def enqueue_delivery(event_id: int) -> None:
-    """Queue `deliver_case_event` once the current transaction commits."""
-    transaction.on_commit(lambda: deliver_case_event.enqueue(event_id))
+    """Queue `deliver_case_event` with the current transaction (`core.outbox`)."""
+    enqueue_with_transaction(deliver_case_event, event_id)
 
 
 def schedule_retry(event_id: int) -> bool:
@@ -48,7 +48,7 @@ def schedule_retry(event_id: int) -> bool:
         return False
     delay = RETRY_DELAYS[min(max(pending.attempts, 1), len(RETRY_DELAYS)) - 1]
     deferred = deliver_case_event.using(run_after=timezone.now() + delay)
-    transaction.on_commit(lambda: deferred.enqueue(event_id))
+    enqueue_with_transaction(deferred, event_id)
     logger.info("notification retry scheduled", extra={"case_event": event_id})
     return True
 

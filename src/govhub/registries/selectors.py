@@ -111,6 +111,8 @@ _FOUND = frozenset({RegistryLookup.Outcome.MATCH, RegistryLookup.Outcome.FOUND})
 def _staff_member(actor: Any | None) -> StaffMember | None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None
+    if not getattr(actor, "is_staff_account", True):
+        return None  # a resident's own account (their application's checks): no staff row
     return StaffMember.objects.filter(user_id=actor.pk).select_related("department").first()
 
 

@@ -26,7 +26,7 @@ from govhub.core import calendar
 from govhub.core.audit import audit_log
 from govhub.supervision.deadline_scan import Scope, apply_rule, insert_events, reopen_alerts
 from govhub.supervision.models import Alert, AlertEvent, ProcessCheck, Rule
-from govhub.supervision.rules import DEADLINE, PROCESS, enabled_rules
+from govhub.supervision.rules import DEADLINE, PROCESS, RuleDefinition, enabled_rules, rule_rows
 from govhub.supervision.rules_deadline import DeadlineRule, qn
 from govhub.supervision.rules_process import CaseFacts, Finding, ProcessRule
 
@@ -56,53 +56,59 @@ def case_process_check(
     now = timezone.now()
     if event_id is not None and not _claim(case_id, event_id, now):
         return {"skipped": 1}
-    if not Case.objects.filter(pk=case_id).select_for_update().exists():
+    # The case row is locked and read in one statement; a draft or a deleted case has
+    # nothing to evaluate.
+    facts = CaseFacts.load(case_id, lock=True)
+    if facts is None:
         return {}
     counts: Counter[str] = Counter()
-    facts = CaseFacts.load(case_id)
-    if facts is not None:
-        counts.update(_apply_process(facts, now))
-        today = today or calendar.local_today()
-        # Deadlines matter while the clock runs, or to cure what an earlier state raised.
-        watched = (
-            facts.case.state == State_.UNDER_REVIEW
-            or Alert.objects.filter(
-                case_id=case_id, cause_active=True, rule__code__startswith="deadline."
-            ).exists()
+    rows = rule_rows()
+    codes = {row.pk: code for code, row in rows.items()}
+    # The case's alerts, locked, read once for both kinds of rule.
+    alerts = list(Alert.objects.select_for_update().filter(case_id=case_id))
+    counts.update(_apply_process(facts, now, enabled_rules(PROCESS, rows), alerts))
+    today = today or calendar.local_today()
+    # Deadlines matter while the clock runs, or to cure what an earlier state raised.
+    watched = facts.case.state == State_.UNDER_REVIEW or any(
+        alert.cause_active and codes.get(alert.rule_id, "").startswith("deadline.")
+        for alert in alerts
+    )
+    for row, rule, params in enabled_rules(DEADLINE, rows) if watched else []:
+        assert isinstance(rule, DeadlineRule)
+        outcome = apply_rule(
+            row=row,
+            rule=rule,
+            params=params,
+            today=today,
+            scope=Scope.one_case(case_id),
+            now=now,
         )
-        for row, rule, params in enabled_rules(DEADLINE) if watched else []:
-            assert isinstance(rule, DeadlineRule)
-            outcome = apply_rule(
-                row=row,
-                rule=rule,
-                params=params,
-                today=today,
-                scope=Scope.one_case(case_id),
-                now=now,
-            )
-            counts.update(outcome.counts)
+        counts.update(outcome.counts)
     if any(counts.values()):
         audit_log(
             actor=None,
             action="supervision.case.check",
-            target=facts.case if facts is not None else None,
+            target=facts.case,
             changes={"event": event_id, **dict(counts)},
         )
     return {kind: count for kind, count in counts.items() if count}
 
 
-def _apply_process(facts: CaseFacts, now: datetime.datetime) -> Counter[str]:
+def _apply_process(
+    facts: CaseFacts,
+    now: datetime.datetime,
+    rules: list[tuple[Rule, RuleDefinition, dict[str, Any]]],
+    alerts: list[Alert],
+) -> Counter[str]:
     counts: Counter[str] = Counter()
-    rules = enabled_rules(PROCESS)
     findings: dict[int, tuple[Rule, Finding | None]] = {}
     for row, rule, params in rules:
         assert isinstance(rule, ProcessRule)
         findings[row.pk] = (row, rule.evaluate(facts, params))
     existing = {
         alert.rule_id: alert
-        for alert in Alert.objects.select_for_update().filter(
-            case_id=facts.case.pk, rule_id__in=list(findings), step__isnull=True
-        )
+        for alert in alerts
+        if alert.step_id is None and alert.rule_id in findings
     }
     events: list[AlertEvent] = []
     to_insert: list[tuple[Rule, Finding]] = []

@@ -187,16 +187,28 @@ def sync_rules() -> int:
     return len(missing)
 
 
-def enabled_rules(kind: str) -> list[tuple[Rule, RuleDefinition, dict[str, Any]]]:
-    """The enabled rules of a kind with their rows and cleaned parameters, by code."""
+def rule_rows() -> dict[str, Rule]:
+    """Every rule's row by code, in one read; the rows are created first when a registered
+    rule has none yet (`sync_rules`)."""
     from govhub.supervision.models import Rule
 
-    sync_rules()
-    rows = {row.code: row for row in Rule.objects.filter(enabled=True)}
+    rows = {row.code: row for row in Rule.objects.all()}
+    if set(_registry) - set(rows):
+        sync_rules()
+        rows = {row.code: row for row in Rule.objects.all()}
+    return rows
+
+
+def enabled_rules(
+    kind: str, rows: dict[str, Rule] | None = None
+) -> list[tuple[Rule, RuleDefinition, dict[str, Any]]]:
+    """The enabled rules of a kind with their rows and cleaned parameters, by code.
+    `rows` are `rule_rows()` when the caller has read them already."""
+    rows = rule_rows() if rows is None else rows
     return [
         (rows[rule.code], rule, rule.settings_of(rows[rule.code]))
         for rule in definitions(kind)
-        if rule.code in rows
+        if rule.code in rows and rows[rule.code].enabled
     ]
 
 

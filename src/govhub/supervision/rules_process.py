@@ -1,9 +1,9 @@
 """Process rules (流程监察): irregularities in how a case was handled, evaluated for one
 case after each of its transitions (`process_check.case_process_check`).
 
-Every rule reads the same `CaseFacts` (a handful of queries per case, whatever the number
-of rules) and returns a `Finding` while its condition holds, or None. A finding raises
-the rule's alert for the case; None cures it. What each rule means exactly:
+Every rule reads the same `CaseFacts` (each fact read once, when a rule first asks for
+it, whatever the number of rules) and returns a `Finding` while its condition holds, or
+None. A finding raises the rule's alert for the case; None cures it. What each rule means exactly:
 
 - `process.missing_material`: the case was accepted (it has an acceptance date) while a
   required material of its catalogue version has no current material row; a material the
@@ -36,6 +36,7 @@ the rule's alert for the case; None cures it. What each rule means exactly:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
@@ -55,25 +56,24 @@ class Finding:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
 class CaseFacts:
-    """Everything the process rules read about one case, loaded once."""
+    """Everything the process rules read about one case, each fact read at most once and
+    only when a rule asks for it. What a case cannot have yet is known without reading:
+    review steps, decisions and fees all come after acceptance (`accepted_on`)."""
 
-    case: Case
-    version: ItemVersion
-    steps: list[CaseStep]
-    required_materials: list[Material]
-    held_material_ids: set[int]
-    paper_material: bool
-    supplement_count: int
-    decide_opinions: list[str]
-    fees: list[CaseFee]
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self.version: ItemVersion = case.version
 
     @classmethod
-    def load(cls, case_id: int) -> CaseFacts | None:
+    def load(cls, case_id: int, *, lock: bool = False) -> CaseFacts | None:
+        """The facts of a submitted case (None for a draft or no case); `lock` takes the
+        case's row lock for the rest of the transaction in the same statement."""
+        cases = Case.objects.select_related("version")
+        if lock:
+            cases = cases.select_for_update(of=("self",))
         case = (
-            Case.objects.select_related("version")
-            .only(
+            cases.only(
                 "id",
                 "state",
                 "channel",
@@ -92,24 +92,53 @@ class CaseFacts:
         )
         if case is None or case.state == State.DRAFT:
             return None
-        materials = list(
-            CaseMaterial.objects.filter(case_id=case_id, is_current=True).values_list(
+        return cls(case)
+
+    @property
+    def _accepted(self) -> bool:
+        return self.case.accepted_on is not None
+
+    @cached_property
+    def _materials(self) -> list[tuple[int | None, str]]:
+        return list(
+            CaseMaterial.objects.filter(case_id=self.case.pk, is_current=True).values_list(
                 "material_id", "source"
             )
         )
-        return cls(
-            case=case,
-            version=case.version,
-            steps=list(CaseStep.objects.filter(case_id=case_id).order_by("position", "id")),
-            required_materials=[m for m in case.version.materials.all() if m.required],
-            held_material_ids={m for m, _s in materials if m is not None},
-            paper_material=any(s == CaseMaterial.Source.PAPER for _m, s in materials),
-            supplement_count=case.supplements.count(),
-            decide_opinions=list(
-                case.events.filter(action=Action.DECIDE).values_list("opinion", flat=True)
-            ),
-            fees=list(CaseFee.objects.filter(case_id=case_id).order_by("id")),
-        )
+
+    @cached_property
+    def steps(self) -> list[CaseStep]:
+        if not self._accepted:
+            return []
+        return list(CaseStep.objects.filter(case_id=self.case.pk).order_by("position", "id"))
+
+    @cached_property
+    def required_materials(self) -> list[Material]:
+        return [m for m in self.version.materials.all() if m.required]
+
+    @cached_property
+    def held_material_ids(self) -> set[int]:
+        return {m for m, _s in self._materials if m is not None}
+
+    @cached_property
+    def paper_material(self) -> bool:
+        return any(s == CaseMaterial.Source.PAPER for _m, s in self._materials)
+
+    @cached_property
+    def supplement_count(self) -> int:
+        return self.case.supplements.count()
+
+    @cached_property
+    def decide_opinions(self) -> list[str]:
+        if not self._accepted:
+            return []
+        return list(self.case.events.filter(action=Action.DECIDE).values_list("opinion", flat=True))
+
+    @cached_property
+    def fees(self) -> list[CaseFee]:
+        if not self._accepted:
+            return []
+        return list(CaseFee.objects.filter(case_id=self.case.pk).order_by("id"))
 
 
 class ProcessRule(RuleDefinition):

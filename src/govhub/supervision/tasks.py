@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.tasks import task
 
+from govhub.core.outbox import enqueue_with_transaction
 from govhub.supervision.process_check import case_process_check
 from govhub.supervision.scan import supervision_scan
 from govhub.supervision.services import alerts_notify_raised
@@ -37,5 +37,5 @@ def supervision_case_check(case_id: int, event_id: int) -> dict[str, int]:
 
 
 def enqueue_case_check(case_id: int, event_id: int) -> None:
-    """Queue `supervision_case_check` once the current transaction commits."""
-    transaction.on_commit(lambda: supervision_case_check.enqueue(case_id, event_id))
+    """Queue `supervision_case_check` with the current transaction (`core.outbox`)."""
+    enqueue_with_transaction(supervision_case_check, case_id, event_id)

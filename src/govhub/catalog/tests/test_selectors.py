@@ -383,3 +383,37 @@ def test_materials_of_other_versions_never_leak_into_the_guide():
     MaterialFactory(version=draft, position=1, name="草稿里的新材料")
     guide = selectors.item_guide_get(implementation_code=item.implementation_code)
     assert "草稿里的新材料" not in [m.name for m in guide.materials]
+
+
+# --- item_for_application: the item's row read every time, the rest cached ------------------
+
+
+def test_item_for_application_reads_one_narrow_row_once_cached(django_assert_num_queries):
+    from django.core.cache import cache
+
+    cache.clear()
+    item = make_published_item()
+    MaterialFactory(version=item.published_version, name="身份证")
+    first = selectors.item_for_application(implementation_code=item.implementation_code)
+    assert first.published_version_id == item.published_version_id
+    # The item's own row only: version, materials, department and region come cached.
+    with django_assert_num_queries(1):
+        again = selectors.item_for_application(implementation_code=item.implementation_code)
+        names = [m.name for m in again.published_version.materials.all()]
+        assert again.region.code and again.department.code
+    assert "身份证" in names
+
+
+def test_item_for_application_sees_a_cancellation_and_a_new_publication_at_once():
+    from django.core.cache import cache
+
+    cache.clear()
+    item = make_published_item()
+    code = item.implementation_code
+    assert selectors.item_for_application(implementation_code=code).state == "active"
+    new = republish(item)
+    assert selectors.item_for_application(implementation_code=code).published_version_id == new.pk
+    ImplementationItem.objects.filter(pk=item.pk).update(state=ImplementationItem.State.CANCELLED)
+    assert selectors.item_for_application(implementation_code=code).state == "cancelled"
+    with pytest.raises(NotFound):
+        selectors.item_for_application(implementation_code="no-such-item")

@@ -480,3 +480,38 @@ def test_changes_made_while_acting_for_are_recorded_on_its_behalf(client, token_
     latest = AuditEvent.objects.filter(action="identity.agent.authorize").latest("id")
     assert latest.on_behalf_of == ""
     assert Enterprise.objects.count() == 1
+
+
+def _bare_token(user, application, **fields) -> str:
+    raw = secrets.token_urlsafe(24)
+    token = AccessToken(
+        user=user,
+        application=application,
+        scope="openid",
+        expires=timezone.now() + datetime.timedelta(hours=1),
+        **fields,
+    )
+    set_token_value(token, raw)
+    token.save()
+    return raw
+
+
+def test_the_token_and_its_sign_in_level_are_read_in_one_statement(
+    token_for, application, django_assert_num_queries
+):
+    """`access_token_for` reads the level of the sign-in with the token, also for a token
+    issued by a refresh (its source refresh token names the family)."""
+    from govhub.identity.api import access_token_for, token_acr
+    from govhub.identity.oidc.validator import authorization_for_token
+
+    user = VerifiedPersonFactory()
+    raw = token_for(user, acr="L2")["HTTP_AUTHORIZATION"].split()[1]
+    with django_assert_num_queries(1):
+        access = access_token_for(raw)
+        assert token_acr(access) == "L2"
+    # A token refreshed from the first one: the family comes through its source.
+    refresh = RefreshToken.objects.get(access_token=access)
+    found = access_token_for(_bare_token(user, application, source_refresh_token=refresh))
+    assert token_acr(found) == authorization_for_token(found).acr == "L2"
+    # Without a sign-in behind it, no level.
+    assert token_acr(access_token_for(_bare_token(user, application))) == ""

@@ -288,3 +288,22 @@ def test_every_notified_action_renders_with_the_defaults(sms_outbox):
         report = deliver_case_event.call(event.pk)
         assert report["sent"] == 3, (action, report, list(Delivery.objects.values("last_error")))
     assert len(sms_outbox) == len(NOTIFIED_ACTIONS)
+
+
+def test_the_statements_of_one_delivery_are_pinned(sms_outbox):
+    """Event, case, version and accounts in one narrow read (a column missing from it
+    would cost a query more each time it is read), the templates, then per channel: the
+    claim (one insert), the message and the outcome."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    event = accepted_event()
+    with CaptureQueriesContext(connection) as queries:
+        report = deliver_case_event.call(event.pk)
+    assert report["sent"] == 3
+    first = queries.captured_queries[0]["sql"]
+    assert "form_data" not in first and "form_schema" not in first
+    assert "id_number" not in first.replace("id_number_hash", "")
+    # Two reads, then for each of 3 channels a claim insert in its savepoint and the
+    # outcome (with the inbox message), inside the test's transaction.
+    assert len(queries) == 23

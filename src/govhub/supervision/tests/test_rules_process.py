@@ -481,16 +481,14 @@ def test_disabled_process_rule_is_not_evaluated() -> None:
     assert active(case) == set()
 
 
-def test_a_transition_queues_the_check_after_commit(
-    django_capture_on_commit_callbacks: Any,
-) -> None:
+def test_a_transition_queues_the_check_in_its_own_transaction() -> None:
     from django_tasks_db.models import DBTaskResult
 
     item = make_online_item()
     clerk = staff_member(Role.WINDOW_CLERK, item.department)
     case = submit_case(item=item)
-    with django_capture_on_commit_callbacks(execute=True):
-        case_services.case_accept(actor=clerk, case=case)
+    DBTaskResult.objects.all().delete()
+    case_services.case_accept(actor=clerk, case=case)
     event = CaseEvent.objects.filter(case=case, action=Action.ACCEPT).get()
     queued = DBTaskResult.objects.filter(
         task_path="govhub.supervision.tasks.supervision_case_check"
