@@ -21,6 +21,11 @@ def list_separator() -> str:
     return pgettext("list separator", "、")
 
 
+def join_clauses(items: Iterable[object]) -> str:
+    """Sentence parts in the active language (Chinese ；, English semicolon)."""
+    return pgettext("clause separator", "；").join(str(item) for item in items)
+
+
 def join_list(items: Iterable[object]) -> str:
     """The items as one inline list in the active language (Chinese 、, English comma)."""
     return list_separator().join(str(item) for item in items)

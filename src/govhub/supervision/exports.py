@@ -18,6 +18,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from govhub.supervision.models import Alert, Level
 from govhub.supervision.selectors_dashboard import Figures, Row, rule_name
@@ -172,7 +173,7 @@ def figure_tables(figures: Figures) -> dict[str, Table]:
             [
                 _("周起始日"),
                 _("周截止日"),
-                _("办结"),
+                pgettext("cases counted", "办结"),
                 _("按期办结"),
                 _("按期办结率"),
                 _("新增预警"),

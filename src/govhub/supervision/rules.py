@@ -26,6 +26,8 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from govhub.core.text import join_list
+
 if TYPE_CHECKING:
     from govhub.supervision.models import Rule
 
@@ -63,8 +65,8 @@ class ParamSpec:
                     _("参数“%(name)s”含有不允许的值：%(values)s（可选：%(choices)s）。")
                     % {
                         "name": name,
-                        "values": "、".join(wrong),
-                        "choices": "、".join(self.choices),
+                        "values": join_list(wrong),
+                        "choices": join_list(self.choices),
                     },
                     code="invalid",
                 )
@@ -114,8 +116,8 @@ class RuleDefinition:
                 ValidationError(
                     _("未知的参数：%(names)s。可用的参数：%(known)s。")
                     % {
-                        "names": "、".join(unknown),
-                        "known": "、".join(self.params) or _("（无）"),
+                        "names": join_list(unknown),
+                        "known": join_list(self.params) or _("（无）"),
                     },
                     code="unknown",
                 )

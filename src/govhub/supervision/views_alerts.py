@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from govhub.core.errors import ApplicationError, Forbidden, InvalidInput, NotFound
+from govhub.core.text import join_list
 from govhub.organizations.models import Department, Region
 from govhub.supervision import notices, policies, selectors, services
 from govhub.supervision.models import Alert, AlertEvent, Level
@@ -220,11 +221,11 @@ def _detail_lines(alert: Alert) -> list[tuple[str, str]]:
     if detail.get("due"):
         lines.append((_("到期日期"), str(detail["due"])))
     if detail.get("materials"):
-        lines.append((_("未收取的材料"), "、".join(str(m) for m in detail["materials"])))
+        lines.append((_("未收取的材料"), join_list(detail["materials"])))
     if detail.get("requests"):
         lines.append((_("补正次数"), str(detail["requests"])))
     if detail.get("steps"):
-        lines.append((_("无审查意见的环节"), "、".join(str(s) for s in detail["steps"])))
+        lines.append((_("无审查意见的环节"), join_list(detail["steps"])))
     for problem in detail.get("problems") or []:
         if problem.get("kind") == "skipped":
             text = _("环节“%(step)s”未办理") % {"step": problem.get("step", "")}

@@ -20,9 +20,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from govhub.core import calendar
+from govhub.core.text import join_clauses
 from govhub.supervision import charts
 from govhub.supervision.selectors_alerts import OPEN, AlertFilters, alert_page
 from govhub.supervision.selectors_dashboard import Figures, Node, Row, figures, viewer
@@ -130,13 +132,13 @@ def _export_links(place: Node, query: str) -> dict[str, Any]:
 def _charts(numbers: Figures) -> dict[str, Any]:
     yellow, red = _("黄牌"), _("红牌")
     rules = list(numbers.rules)
-    rules_text = "；".join(
+    rules_text = join_clauses(
         _("%(rule)s：黄牌 %(yellow)s，红牌 %(red)s")
         % {"rule": r.name, "yellow": r.yellow, "red": r.red}
         for r in rules
         if r.total
     ) or _("统计期间没有产生预警。")
-    ageing_text = "；".join(
+    ageing_text = join_clauses(
         _("%(bucket)s：%(count)s 件") % {"bucket": b.label, "count": b.count}
         for b in numbers.ageing
     )
@@ -179,7 +181,7 @@ def _charts(numbers: Figures) -> dict[str, Any]:
                 charts.Column(f"{w.start:%m-%d}", w.finished, w.on_time, w.alerts) for w in weeks
             ],
             legend=[
-                charts.LegendItem("outline", _("办结")),
+                charts.LegendItem("outline", pgettext("cases counted", "办结")),
                 charts.LegendItem("brand", _("按期办结")),
                 charts.LegendItem("line", _("新增预警")),
             ],

@@ -86,6 +86,19 @@ def test_home_sends_each_to_their_start(world: World) -> None:
 # --- the pages ------------------------------------------------------------------------------------
 
 
+def test_english_page_has_english_headers_and_punctuation(world: World) -> None:
+    from django.conf import settings
+
+    client = signed_in(supervisor(world.city))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(f"{region_url(world.city)}?{MARCH}").content.decode()
+    main = page.split("<main", 1)[1]
+    # The count column is "Completed", not the action "Complete"; no full-width
+    # brackets or Chinese clause separators in the figures.
+    assert ">Completed<" in main
+    assert "（" not in main and "）" not in main and "；" not in main
+
+
 def test_city_page_drills_down(world: World) -> None:
     client = signed_in(supervisor(world.city))
     response = client.get(f"{region_url(world.city)}?{MARCH}")
