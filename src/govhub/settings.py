@@ -177,6 +177,7 @@ for _name in (
     "GOVHUB_SUPERVISION_FEED_WAIT_MS",
     "GOVHUB_SUPERVISION_SCAN_GRACE_SECONDS",
     "GOVHUB_SUPERVISION_NOTIFY_BATCH",
+    "GOVHUB_TASK_RESULTS_KEEP_DAYS",
 ):
     if os.environ.get(_name):
         globals()[_name] = int(os.environ[_name])

@@ -467,8 +467,17 @@ def case_detail(
 ) -> CaseDetail:
     """Everything a case screen needs, in a fixed number of queries."""
     case, viewer = case_visible(actor, case_id=case_id, number=number, acting_for=acting_for)
-    steps = list(
-        case.steps.select_related("department", "assignee", "acted_by").order_by("position", "id")
+    # Review steps, special procedures, deadline changes and results all come after
+    # acceptance: a case not accepted (yet) has none, and they are not read.
+    accepted = case.accepted_on is not None
+    steps = (
+        list(
+            case.steps.select_related("department", "assignee", "acted_by").order_by(
+                "position", "id"
+            )
+        )
+        if accepted
+        else []
     )
     # `available_actions` reads `case.steps.all()`: serve it from what was just loaded.
     case._prefetched_objects_cache = {"steps": steps}  # type: ignore[attr-defined]
@@ -511,10 +520,10 @@ def case_detail(
         materials=rows,
         supplements=supplements,
         open_supplement=next((s for s in reversed(supplements) if s.resolved_at is None), None),
-        procedures=list(case.special_procedures.order_by("started_on", "id")),
-        deadlines=list(case.deadline_changes.order_by("occurred_at", "id")),
+        procedures=list(case.special_procedures.order_by("started_on", "id")) if accepted else [],
+        deadlines=list(case.deadline_changes.order_by("occurred_at", "id")) if accepted else [],
         history=history,
-        results=list(case.results.order_by("issued_at")),
+        results=list(case.results.order_by("issued_at")) if accepted else [],
         # Fees are recorded when the result is issued: no query before that.
         fees=list(case.fees.select_related("recorded_by").order_by("recorded_at", "id"))
         if case.state in _ISSUED

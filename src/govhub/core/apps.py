@@ -16,7 +16,9 @@ class CoreConfig(AppConfig):
         checks.register(calendar_schedule_check, "govhub")
 
         from govhub.core.scheduler import periodic
-        from govhub.core.tasks import audit_seal_task
+        from govhub.core.tasks import audit_seal_task, task_results_prune
 
         # Link new audit records into the chain and sign its head (docs/audit.md).
         periodic("core.audit_seal", audit_seal_task, every=60)
+        # The database task backend keeps every finished row: drop the old ones nightly.
+        periodic("core.prune_task_results", task_results_prune, at="03:30")

@@ -183,3 +183,25 @@ def test_queue_counts_are_the_queues_sizes_up_to_the_cap() -> None:
 
 def test_queue_counts_of_someone_without_positions_are_zero() -> None:
     assert set(selectors.queue_counts(actor=VerifiedPersonFactory()).values()) == {0}
+
+
+def test_a_case_not_accepted_yet_reads_nothing_that_comes_after_acceptance(
+    two_departments: dict[str, Any],
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    t = two_departments
+    with CaptureQueriesContext(connection) as before:
+        detail = selectors.case_detail(actor=t["clerk_a"], case_id=t["case_a"].pk)
+    assert detail.steps == [] and detail.results == [] and detail.deadlines == []
+    read = " ".join(q["sql"] for q in before.captured_queries)
+    for table in ("cases_casestep", "cases_specialprocedure", "cases_deadlinechange"):
+        assert f'FROM "{table}"' not in read
+    services.case_accept(actor=t["clerk_a"], case=t["case_a"])
+    with CaptureQueriesContext(connection) as after:
+        detail = selectors.case_detail(actor=t["clerk_a"], case_id=t["case_a"].pk)
+    assert detail.steps and detail.deadlines  # accepted: its steps and first deadlines
+    read = " ".join(q["sql"] for q in after.captured_queries)
+    for table in ("cases_casestep", "cases_specialprocedure", "cases_deadlinechange"):
+        assert f'FROM "{table}"' in read
