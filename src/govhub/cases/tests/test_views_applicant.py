@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from django.test import Client
 from django.urls import include, path, reverse
+from django.utils import timezone
 
 from govhub import urls as root_urls
 from govhub.cases import services
@@ -26,7 +27,7 @@ from govhub.cases.tests.factories import (
     staff_member,
     submit_case,
 )
-from govhub.cases.workflow import Action, State
+from govhub.cases.workflow import Action, Decision, State
 from govhub.catalog.tests.factories import make_published_item
 from govhub.core.models import AuditEvent
 from govhub.identity import session
@@ -411,6 +412,14 @@ def test_changes_need_level_two_but_reading_does_not(client: Client, applicant: 
 
 
 def _result(case: Case) -> CaseResult:
+    """A result issued for `case`: results come after acceptance and a decision, so the
+    case is brought there first (without the review steps in between)."""
+    Case.objects.filter(pk=case.pk).update(
+        state=State.ISSUED,
+        accepted_on=timezone.localdate(),
+        decision=Decision.APPROVED,
+        decided_at=timezone.now(),
+    )
     return CaseResult.objects.create(
         case=case,
         name="准予决定书",
