@@ -105,13 +105,16 @@ def access_token_for(raw: str) -> Any:
     checksum = hashlib.sha256(raw.encode("utf-8")).hexdigest()
     from govhub.identity.oidc.validator import acr_of_token
 
-    token = (
-        model.objects.select_related("user")
-        .annotate(signed_in_acr=acr_of_token())
-        .filter(token_checksum=checksum)
-        .first()
-    )
-    if token is None or token.is_expired() or token.user is None or not token.user.is_active:
+    try:
+        # The checksum is unique: `get` (no ORDER BY to compile, as `first` would add).
+        token = (
+            model.objects.select_related("user")
+            .annotate(signed_in_acr=acr_of_token())
+            .get(token_checksum=checksum)
+        )
+    except model.DoesNotExist:
+        return None
+    if token.is_expired() or token.user is None or not token.user.is_active:
         return None
     return token
 

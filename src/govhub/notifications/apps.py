@@ -15,6 +15,6 @@ class NotificationsConfig(AppConfig):
         from govhub.notifications.handlers import on_case_transitioned
         from govhub.notifications.tasks import retry_due_deliveries
 
-        subscribe(CaseTransitioned, on_case_transitioned, in_transaction=True)
+        subscribe(CaseTransitioned, on_case_transitioned, in_background=True)
         # The safety net under the deferred retries: see tasks.retry_due_deliveries.
         periodic("notifications.retry_due_deliveries", retry_due_deliveries, every=300)

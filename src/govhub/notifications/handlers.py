@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from govhub.cases.events import CaseTransitioned
-from govhub.notifications.tasks import enqueue_delivery
+from govhub.notifications.tasks import deliver
 
 
 def on_case_transitioned(event: CaseTransitioned) -> None:
-    """Queue the notifications of a step the applicant should hear about.
+    """Send the notifications of a step the applicant should hear about.
 
-    Subscribed to run inside the case's transaction: the task is queued with the
-    change (`core.outbox`), so it runs if and only if the change commits."""
+    Subscribed `in_background`: it runs in the event's background task, which is queued
+    with the case's transaction (`core.events`, `core.outbox`), so it runs if and only if
+    the change commits. Safe to run twice (the `Delivery` rows)."""
     if not event.applicant_relevant:
         return
-    enqueue_delivery(event.event_id)
+    deliver(event.event_id)

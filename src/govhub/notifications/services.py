@@ -1,11 +1,13 @@
 """Every write of the notifications app.
 
-Delivering a case event (`case_event_deliver`, run by the `deliver_case_event` task):
+Delivering a case event (`case_event_deliver`, run in the event's background task and by
+the `deliver_case_event` task for retries):
 
-1. For each recipient and channel, the `Delivery` row keyed by (event, channel,
-   recipient) is fetched or created under a row lock and *claimed*: a row already sent or
-   skipped, one another worker is sending right now, or one that has used up its attempts
-   is left alone. So a task that runs twice, or two workers at once, send nothing twice.
+1. The `Delivery` rows keyed by (event, channel, recipient) of every recipient and
+   channel are created where missing (one insert), locked (one read) and *claimed* (one
+   update, with the in-site message's outcome): a row already sent or skipped, one
+   another worker is sending right now, or one that has used up its attempts is left
+   alone. So a task that runs twice, or two workers at once, send nothing twice.
 2. The in-site message is written in the same transaction as its row is marked sent:
    exactly once. A text message or e-mail is sent after the claim has been committed (no
    lock is held while the gateway answers) and its outcome recorded; a claim whose worker
@@ -27,7 +29,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,17 +133,31 @@ def case_event_deliver(*, event_id: int) -> dict[str, int]:
         for template in Template.objects.filter(event=event.action, is_active=True)
     }
     link = case_path(case)
-    for target in targets_for(case):
-        template = templates.get(target.channel)
-        if target.channel == Channel.INBOX:
-            outcome = _deliver_inbox(
-                event=event, case=case, target=target, template=template, link=link
-            )
-        else:
-            outcome = _deliver_external(
-                event=event, case=case, target=target, template=template, link=link
-            )
-        counts[outcome] += 1
+    targets = targets_for(case)
+    if not targets:
+        return dict(counts)
+
+    def send(target: Target, delivery: Delivery) -> str:
+        deliver = _deliver_inbox if target.channel == Channel.INBOX else _deliver_external
+        return deliver(
+            event=event,
+            case=case,
+            target=target,
+            delivery=delivery,
+            template=templates.get(target.channel),
+            link=link,
+        )
+
+    with transaction.atomic():
+        claimed = _claim(event=event, case=case, targets=targets)
+        counts[UNCHANGED] += len(targets) - len(claimed)
+        for target, delivery in claimed:
+            if target.channel == Channel.INBOX:  # written with its claim
+                counts[send(target, delivery)] += 1
+        _save_claims(claimed)
+    for target, delivery in claimed:
+        if target.channel != Channel.INBOX:  # sent after the claim has committed
+            counts[send(target, delivery)] += 1
     if counts[FAILED]:
         logger.warning(
             "notifications not delivered",
@@ -149,64 +166,98 @@ def case_event_deliver(*, event_id: int) -> dict[str, int]:
     return dict(counts)
 
 
-@transaction.atomic
-def _claim(*, event: CaseEvent, case: Case, target: Target) -> Delivery | None:
-    """Lock (or create) the delivery row and mark it as being sent; None when it must be
-    left alone. The first run creates the row already claimed (one insert); a later run,
-    or a second worker whose insert meets the first one's row, takes the row lock."""
+def _save_claims(claimed: list[tuple[Target, Delivery]]) -> None:
+    """Write the claims: the in-site message's row with its outcome, the others (to be
+    sent after the commit) with one update. (Not `bulk_update`: its CASE expressions cost
+    more to build than the statements they save.)"""
+    external: list[Delivery] = []
+    for target, delivery in claimed:
+        if target.channel == Channel.INBOX:
+            delivery.save(
+                update_fields=[
+                    "status", "attempts", "claimed_at", "last_error", "sent_at", "message",
+                ]
+            )  # fmt: skip
+        else:
+            external.append(delivery)
+    if external:
+        # Every one was claimed at the same moment, one attempt more than it had.
+        Delivery.objects.filter(pk__in=[delivery.pk for delivery in external]).update(
+            status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=external[0].claimed_at
+        )
+
+
+def _claim(*, event: CaseEvent, case: Case, targets: list[Target]) -> list[tuple[Target, Delivery]]:
+    """The deliveries this run may send, claimed (marked as being sent) in memory; the
+    caller saves them in the same transaction. The rows are created where missing (one
+    insert that skips existing ones) and locked (one read): a row already sent or
+    skipped, one another worker claimed within `SENDING_LEASE`, or one out of attempts is
+    left alone. A second worker's insert waits for the first one's rows to commit, so two
+    runs at once claim each row once."""
     now = timezone.now()
-    fields = {
-        "event_key": event_key_for(event.pk),
-        "channel": target.channel,
-        "recipient": target.address,
-    }
-    try:
-        with transaction.atomic():
-            return Delivery.objects.create(
-                **fields,
+    key = event_key_for(event.pk)
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                event_key=key,
+                channel=target.channel,
+                recipient=target.address,
                 user=target.user,
                 case_event=event,
                 case_number=case.number or "",
                 event=event.action,
                 language=target.language,
-                status=Status.SENDING,
-                attempts=1,
-                claimed_at=now,
             )
-    except IntegrityError:  # the row exists: an earlier run, or another worker now
-        pass
-    delivery = Delivery.objects.select_for_update().get(**fields)
+            for target in targets
+        ],
+        ignore_conflicts=True,
+    )
+    rows = {
+        (row.channel, row.recipient): row
+        for row in Delivery.objects.select_for_update().filter(event_key=key)
+    }
+    claimed: list[tuple[Target, Delivery]] = []
+    for target in targets:
+        delivery = rows.pop((target.channel, target.address), None)
+        if delivery is None or not _claimable(delivery, now=now):
+            continue
+        delivery.status = Status.SENDING
+        delivery.attempts += 1
+        delivery.claimed_at = now
+        claimed.append((target, delivery))
+    return claimed
+
+
+def _claimable(delivery: Delivery, *, now: datetime.datetime) -> bool:
     if delivery.status in (Status.SENT, Status.SKIPPED):
-        return None
+        return False
     if (
         delivery.status == Status.SENDING
         and delivery.claimed_at is not None
         and now - delivery.claimed_at < SENDING_LEASE
     ):
-        return None
-    if delivery.attempts >= MAX_ATTEMPTS:
-        return None
-    delivery.status = Status.SENDING
-    delivery.attempts += 1
-    delivery.claimed_at = now
-    delivery.save(update_fields=["status", "attempts", "claimed_at"])
-    return delivery
+        return False
+    return delivery.attempts < MAX_ATTEMPTS
 
 
-def _finish(
+def _outcome(
     delivery: Delivery, status: str, *, error: str = "", message: Message | None = None
 ) -> str:
+    """Set the delivery's outcome in memory; returns the report's key for it."""
     delivery.status = status
     delivery.last_error = error[:500]
-    fields = ["status", "last_error"]
     if status == Status.SENT:
         delivery.sent_at = timezone.now()
-        fields.append("sent_at")
     if message is not None:
         delivery.message = message
-        fields.append("message")
-    delivery.save(update_fields=fields)
     return {Status.SENT: SENT, Status.FAILED: FAILED, Status.SKIPPED: SKIPPED}[Status(status)]
+
+
+def _finish(delivery: Delivery, status: str, *, error: str = "") -> str:
+    """Record the outcome of a text message or e-mail once the gateway has answered."""
+    outcome = _outcome(delivery, status, error=error)
+    delivery.save(update_fields=["status", "last_error", "sent_at"])
+    return outcome
 
 
 def _error_text(exc: BaseException) -> str:
@@ -220,16 +271,19 @@ def _render(
     return render(template, context, language=language)
 
 
-@transaction.atomic
 def _deliver_inbox(
-    *, event: CaseEvent, case: Case, target: Target, template: Template | None, link: str
+    *,
+    event: CaseEvent,
+    case: Case,
+    target: Target,
+    delivery: Delivery,
+    template: Template | None,
+    link: str,
 ) -> str:
-    """The in-site message and its delivery row, in one transaction."""
-    delivery = _claim(event=event, case=case, target=target)
-    if delivery is None:
-        return UNCHANGED
+    """The in-site message, written in the transaction that claims its delivery row; the
+    outcome is set on the row, which the caller saves in the same transaction."""
     if template is None or target.user is None:
-        return _finish(delivery, Status.SKIPPED, error=_("没有启用的通知模板。"))
+        return _outcome(delivery, Status.SKIPPED, error=_("没有启用的通知模板。"))
     try:
         chinese = _render(
             template, case=case, event=event, channel=target.channel, language=CHINESE, link=link
@@ -248,9 +302,9 @@ def _deliver_inbox(
         )
     except Exception as exc:  # a template an administrator broke: record, go on
         logger.exception("notification template failed", extra={"template": template.pk})
-        return _finish(delivery, Status.FAILED, error=_error_text(exc))
+        return _outcome(delivery, Status.FAILED, error=_error_text(exc))
     if not chinese.body:
-        return _finish(delivery, Status.SKIPPED, error=_("通知正文为空。"))
+        return _outcome(delivery, Status.SKIPPED, error=_("通知正文为空。"))
     message = Message.objects.create(
         recipient=target.user,
         subject=chinese.subject or str(case.number or case.title),
@@ -262,17 +316,20 @@ def _deliver_inbox(
         case_number=case.number or "",
         event=event.action,
     )
-    return _finish(delivery, Status.SENT, message=message)
+    return _outcome(delivery, Status.SENT, message=message)
 
 
 def _deliver_external(
-    *, event: CaseEvent, case: Case, target: Target, template: Template | None, link: str
+    *,
+    event: CaseEvent,
+    case: Case,
+    target: Target,
+    delivery: Delivery,
+    template: Template | None,
+    link: str,
 ) -> str:
     """A text message or e-mail: claimed and committed first, sent without holding a lock,
     its outcome recorded afterwards."""
-    delivery = _claim(event=event, case=case, target=target)
-    if delivery is None:
-        return UNCHANGED
     if template is None:
         return _finish(delivery, Status.SKIPPED, error=_("没有启用的通知模板。"))
     if not target.valid:

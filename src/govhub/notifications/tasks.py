@@ -23,14 +23,20 @@ RETRY_DELAYS = (
 )
 
 
-@task()
-def deliver_case_event(event_id: int) -> dict[str, int]:
+def deliver(event_id: int) -> dict[str, int]:
     """Send the in-site message, text message and e-mail about one `cases.CaseEvent` to
     everyone concerned; schedule another run while a send failed and attempts are left."""
     report = services.case_event_deliver(event_id=event_id)
     if report.get(services.FAILED):
         schedule_retry(event_id)
     return report
+
+
+@task()
+def deliver_case_event(event_id: int) -> dict[str, int]:
+    """`deliver` as a task of its own: a retry, the sweep, the admin's "retry" action (the
+    first run is the case event's background handler, `handlers.on_case_transitioned`)."""
+    return deliver(event_id)
 
 
 def enqueue_delivery(event_id: int) -> None:

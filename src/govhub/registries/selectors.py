@@ -116,7 +116,6 @@ def _staff_member(actor: Any | None) -> StaffMember | None:
     return StaffMember.objects.filter(user_id=actor.pk).select_related("department").first()
 
 
-@transaction.atomic
 def record_lookup(
     *,
     actor: Any | None,
@@ -133,50 +132,54 @@ def record_lookup(
 ) -> RegistryLookup:
     """Append one access-log row and its audit record (used by the selectors here and by
     the admin). `department` is the department the look-up is made for; by default the
-    one the member of staff belongs to. `role` defaults to the roles they hold today."""
-    purpose = (purpose or "").strip()
-    if not purpose:
-        raise ValueError("a registry look-up needs a purpose (查询事由)")
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    staff = _staff_member(user) if department is None or not role else None
-    if department is None and staff is not None:
-        department = staff.department
-    if not role and staff is not None:
-        role = ",".join(sorted(staff_roles(user)))
-    request_id = current_request_id()
-    lookup = RegistryLookup.objects.create(
-        actor=user,
-        actor_label=_actor_label(actor, request, actor_label),
-        on_behalf_of=current_on_behalf_of(),
-        department=department,
-        registry=registry,
-        operation=operation,
-        purpose=purpose[:200],
-        subject_hash=subject_hash,
-        subject_label=subject_label[:100],
-        outcome=outcome,
-        request_id="" if request_id == "-" else request_id,
-        source_ip=source_address(request),
-    )
-    audit_log(
-        actor=user,
-        actor_label=lookup.actor_label,
-        action=f"registries.lookup.{operation}",
-        target=lookup,
-        outcome=AuditEvent.Outcome.SUCCESS if outcome in _FOUND else AuditEvent.Outcome.FAILURE,
-        changes={
-            "registry": registry,
-            "operation": operation,
-            "purpose": lookup.purpose,
-            "department": department.code if department is not None else None,
-            "result": outcome,
-            "subject": lookup.subject_label,
-            "subject_hash": subject_hash,
-        },
-        request=request,
-        role=role,
-    )
-    return lookup
+    one the member of staff belongs to. `role` defaults to the roles they hold today.
+
+    The two rows are written together, as part of the caller's transaction when there is
+    one (no savepoint of their own: a look-up inside a case's submission costs no extra
+    statements), else in a transaction of their own."""
+    _require_purpose(purpose)
+    purpose = purpose.strip()
+    with transaction.atomic(savepoint=False):
+        user = actor if getattr(actor, "is_authenticated", False) else None
+        staff = _staff_member(user) if department is None or not role else None
+        if department is None and staff is not None:
+            department = staff.department
+        if not role and staff is not None:
+            role = ",".join(sorted(staff_roles(user)))
+        request_id = current_request_id()
+        lookup = RegistryLookup.objects.create(
+            actor=user,
+            actor_label=_actor_label(actor, request, actor_label),
+            on_behalf_of=current_on_behalf_of(),
+            department=department,
+            registry=registry,
+            operation=operation,
+            purpose=purpose[:200],
+            subject_hash=subject_hash,
+            subject_label=subject_label[:100],
+            outcome=outcome,
+            request_id="" if request_id == "-" else request_id,
+            source_ip=source_address(request),
+        )
+        audit_log(
+            actor=user,
+            actor_label=lookup.actor_label,
+            action=f"registries.lookup.{operation}",
+            target=lookup,
+            outcome=AuditEvent.Outcome.SUCCESS if outcome in _FOUND else AuditEvent.Outcome.FAILURE,
+            changes={
+                "registry": registry,
+                "operation": operation,
+                "purpose": lookup.purpose,
+                "department": department.code if department is not None else None,
+                "result": outcome,
+                "subject": lookup.subject_label,
+                "subject_hash": subject_hash,
+            },
+            request=request,
+            role=role,
+        )
+        return lookup
 
 
 def _require_purpose(purpose: str) -> None:
@@ -185,7 +188,6 @@ def _require_purpose(purpose: str) -> None:
         raise ValueError("a registry look-up needs a purpose (查询事由)")
 
 
-@transaction.atomic
 def resident_verify(
     *,
     actor: Any | None,
@@ -232,7 +234,6 @@ def resident_verify(
     )
 
 
-@transaction.atomic
 def resident_get(
     *,
     actor: Any | None,
@@ -262,7 +263,6 @@ def resident_get(
     return resident
 
 
-@transaction.atomic
 def legal_entity_get(
     *,
     actor: Any | None,
@@ -291,7 +291,6 @@ def legal_entity_get(
     return entity
 
 
-@transaction.atomic
 def legal_entity_verify_representative(
     *,
     actor: Any | None,

@@ -18,7 +18,7 @@ class SupervisionConfig(AppConfig):
         from govhub.supervision.handlers import on_case_transitioned, sync_rules_after_migrate
         from govhub.supervision.tasks import supervision_scan_task
 
-        subscribe(CaseTransitioned, on_case_transitioned, in_transaction=True)
+        subscribe(CaseTransitioned, on_case_transitioned, in_background=True)
         post_migrate.connect(sync_rules_after_migrate, sender=self)
         # Deadline scan: a full scan once per date (or after a calendar or rule change),
         # otherwise only the cases changed since the last run (docs/supervision.md).

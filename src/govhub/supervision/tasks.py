@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.tasks import task
 
-from govhub.core.outbox import enqueue_with_transaction
 from govhub.supervision.process_check import case_process_check
 from govhub.supervision.scan import supervision_scan
 from govhub.supervision.services import alerts_notify_raised
@@ -32,10 +31,7 @@ def supervision_scan_task(full: bool = False) -> dict[str, Any]:
 @task()
 def supervision_case_check(case_id: int, event_id: int) -> dict[str, int]:
     """Evaluate the rules for one case after one of its transitions (idempotent by event:
-    see `process_check`)."""
+    see `process_check`). Transitions now run the check in their event's background task
+    (`handlers.on_case_transitioned`); this task stays so that rows queued by an earlier
+    release still run after an upgrade."""
     return case_process_check(case_id=case_id, event_id=event_id)
-
-
-def enqueue_case_check(case_id: int, event_id: int) -> None:
-    """Queue `supervision_case_check` with the current transaction (`core.outbox`)."""
-    enqueue_with_transaction(supervision_case_check, case_id, event_id)

@@ -146,3 +146,96 @@ def test_events_are_immutable_and_timestamped():
 def test_dispatch_runs_handlers_in_order(received):
     events._dispatch(SpecialThingHappened(name="h"))
     assert [kind for kind, _ in received] == ["special", "thing", "any"]
+
+
+# --- background handlers: one task per event, queued with the transaction ---------------
+
+BACKGROUND = "govhub.core.events.run_background_handlers"
+
+
+@pytest.fixture
+def in_background():
+    calls = []
+
+    def first(event):
+        calls.append(("first", event))
+
+    def second(event):
+        calls.append(("second", event))
+
+    subscribe(ThingHappened, first, in_background=True)
+    subscribe(ThingHappened, second, in_background=True)
+    yield calls
+    unsubscribe(ThingHappened, first)
+    unsubscribe(ThingHappened, second)
+
+
+def _queued():
+    from django_tasks_db.models import DBTaskResult
+
+    return [row.args_kwargs["args"] for row in DBTaskResult.objects.filter(task_path=BACKGROUND)]
+
+
+@pytest.mark.django_db
+def test_one_task_per_event_runs_every_background_handler(in_background):
+    event = SpecialThingHappened(name="i", level=3)
+    with transaction.atomic():
+        publish(event)
+        assert len(_queued()) == 1  # two handlers, one task row, inside the transaction
+    assert in_background == []  # nothing runs in the publishing process
+    [(path, payload)] = _queued()
+    assert path == f"{__name__}.SpecialThingHappened"
+    assert events.run_background_handlers.call(path, payload) == {"handlers": 2}
+    assert [kind for kind, _ in in_background] == ["first", "second"]
+    assert all(received == event for _, received in in_background)  # timestamp included
+
+
+@pytest.mark.django_db
+def test_no_task_for_a_rolled_back_change_or_an_event_nobody_handles_in_background(
+    in_background,
+):
+    with pytest.raises(Boom), transaction.atomic():
+        publish(ThingHappened(name="lost"))
+        raise Boom
+    publish(DomainEvent())  # no background handler of the base class
+    assert _queued() == []
+
+
+@pytest.mark.django_db
+def test_a_failing_background_handler_fails_the_task_after_the_others_ran(caplog):
+    calls = []
+
+    def first(event):
+        calls.append("first")
+
+    def broken(event):
+        raise RuntimeError("background bug")
+
+    def last(event):
+        calls.append("last")
+
+    for handler in (first, broken, last):
+        subscribe(ThingHappened, handler, in_background=True)
+    try:
+        publish(ThingHappened(name="j"))
+        [(path, payload)] = _queued()
+        with (
+            caplog.at_level(logging.ERROR, logger="govhub.core.events"),
+            pytest.raises(RuntimeError, match="background bug"),
+        ):
+            events.run_background_handlers.call(path, payload)
+    finally:
+        for handler in (first, broken, last):
+            unsubscribe(ThingHappened, handler)
+    assert calls == ["first", "last"]
+    failures = [r for r in caplog.records if r.getMessage() == "event handler failed"]
+    assert [r.handler.rsplit(".", 1)[-1] for r in failures] == ["broken"]
+
+
+def test_only_a_domain_event_is_rebuilt_from_a_payload():
+    with pytest.raises(TypeError):
+        events.event_from_payload("django.db.transaction.atomic", {})
+    event = ThingHappened(name="k")
+    assert events.event_from_payload(events._path(ThingHappened), events.event_payload(event)) == (
+        event
+    )

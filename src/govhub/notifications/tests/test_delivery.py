@@ -292,8 +292,10 @@ def test_every_notified_action_renders_with_the_defaults(sms_outbox):
 
 def test_the_statements_of_one_delivery_are_pinned(sms_outbox):
     """Event, case, version and accounts in one narrow read (a column missing from it
-    would cost a query more each time it is read), the templates, then per channel: the
-    claim (one insert), the message and the outcome."""
+    would cost a query more each time it is read), the templates, then every channel's
+    claim at once (one insert, one locking read, the in-site message and its row's
+    outcome, one update claiming the rest), and each text message's and e-mail's
+    outcome."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -304,6 +306,7 @@ def test_the_statements_of_one_delivery_are_pinned(sms_outbox):
     first = queries.captured_queries[0]["sql"]
     assert "form_data" not in first and "form_schema" not in first
     assert "id_number" not in first.replace("id_number_hash", "")
-    # Two reads, then for each of 3 channels a claim insert in its savepoint and the
-    # outcome (with the inbox message), inside the test's transaction.
-    assert len(queries) == 23
+    # Two reads; in a savepoint of the test's transaction the insert, the locking read,
+    # the in-site message, its row and the other claims; then the SMS's and e-mail's
+    # outcomes.
+    assert len(queries) == 11

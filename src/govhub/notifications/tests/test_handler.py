@@ -1,5 +1,6 @@
-"""The subscription to `cases.CaseTransitioned`: only steps the applicant should hear
-about are queued, and in the case's own transaction (never for a rolled-back change)."""
+"""The subscription to `cases.CaseTransitioned`: it runs in the event's background task,
+which is queued in the case's own transaction (never for a rolled-back change), and only
+steps the applicant should hear about send anything."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from govhub.cases.events import CaseTransitioned
-from govhub.core.events import handlers_for, publish
+from govhub.core.events import handlers_for, publish, run_background_handlers
 from govhub.notifications.handlers import on_case_transitioned
+from govhub.notifications.models import Delivery
 from govhub.notifications.tests.factories import CaseEventFactory
 
 pytestmark = pytest.mark.django_db
 
-TASK_PATH = "govhub.notifications.tasks.deliver_case_event"
+TASK_PATH = "govhub.core.events.run_background_handlers"
 
 
 def transitioned(event, *, relevant: bool = True) -> CaseTransitioned:
@@ -29,8 +31,11 @@ def transitioned(event, *, relevant: bool = True) -> CaseTransitioned:
     )
 
 
-def queued() -> list[list[int]]:
-    return [row.args_kwargs["args"] for row in DBTaskResult.objects.filter(task_path=TASK_PATH)]
+def queued_event_ids() -> list[int]:
+    return [
+        row.args_kwargs["args"][1]["event_id"]
+        for row in DBTaskResult.objects.filter(task_path=TASK_PATH)
+    ]
 
 
 def test_the_app_subscribes_at_start_up():
@@ -52,8 +57,8 @@ def test_queued_with_the_case_transaction():
     event = CaseEventFactory()
     with transaction.atomic():
         publish(transitioned(event))
-        assert queued() == [[event.pk]]
-    assert queued() == [[event.pk]]
+        assert queued_event_ids() == [event.pk]
+    assert queued_event_ids() == [event.pk]
 
 
 def test_nothing_queued_when_the_transaction_rolls_back():
@@ -65,13 +70,24 @@ def test_nothing_queued_when_the_transaction_rolls_back():
     with pytest.raises(Boom), transaction.atomic():
         publish(transitioned(event))
         raise Boom
-    assert queued() == []
+    assert queued_event_ids() == []
 
 
-def test_steps_the_applicant_does_not_hear_about_are_not_queued(
-    django_capture_on_commit_callbacks,
-):
+@pytest.mark.usefixtures("default_templates")
+def test_the_background_task_sends_the_notifications(sms_outbox):
+    event = CaseEventFactory()
+    publish(transitioned(event))
+    row = DBTaskResult.objects.get(task_path=TASK_PATH)
+    run_background_handlers.call(*row.args_kwargs["args"])
+    assert Delivery.objects.filter(event_key=f"case_event:{event.pk}").exists()
+    sent = Delivery.objects.count()
+    run_background_handlers.call(*row.args_kwargs["args"])  # a second run sends nothing
+    assert Delivery.objects.count() == sent
+
+
+@pytest.mark.usefixtures("default_templates")
+def test_steps_the_applicant_does_not_hear_about_send_nothing(sms_outbox):
     event = CaseEventFactory(action="claim", from_state="", to_state="")
-    with django_capture_on_commit_callbacks(execute=True):
-        publish(transitioned(event, relevant=False))
-    assert queued() == []
+    on_case_transitioned(transitioned(event, relevant=False))
+    assert not Delivery.objects.exists()
+    assert sms_outbox == []

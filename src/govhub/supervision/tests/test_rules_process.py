@@ -482,7 +482,11 @@ def test_disabled_process_rule_is_not_evaluated() -> None:
 
 
 def test_a_transition_queues_the_check_in_its_own_transaction() -> None:
+    """One background task per transition (`core.events`), queued with the case's
+    transaction; running it evaluates the case."""
     from django_tasks_db.models import DBTaskResult
+
+    from govhub.core.events import run_background_handlers
 
     item = make_online_item()
     clerk = staff_member(Role.WINDOW_CLERK, item.department)
@@ -490,10 +494,16 @@ def test_a_transition_queues_the_check_in_its_own_transaction() -> None:
     DBTaskResult.objects.all().delete()
     case_services.case_accept(actor=clerk, case=case)
     event = CaseEvent.objects.filter(case=case, action=Action.ACCEPT).get()
-    queued = DBTaskResult.objects.filter(
-        task_path="govhub.supervision.tasks.supervision_case_check"
+    queued = DBTaskResult.objects.get(task_path="govhub.core.events.run_background_handlers")
+    path, payload = queued.args_kwargs["args"]
+    assert (path, payload["case_id"], payload["event_id"]) == (
+        "govhub.cases.events.CaseTransitioned",
+        case.pk,
+        event.pk,
     )
-    assert [r.args_kwargs["args"] for r in queued] == [[case.pk, event.pk]]
+    assert not ProcessCheck.objects.filter(case=case, last_event_id=event.pk).exists()
+    run_background_handlers.call(path, payload)
+    assert ProcessCheck.objects.get(case=case).last_event_id == event.pk
 
 
 def test_the_task_evaluates_the_case() -> None:
