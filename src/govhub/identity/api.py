@@ -25,6 +25,7 @@ import datetime
 import hashlib
 from typing import Any, Literal
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -67,14 +68,22 @@ class InsufficientScope(Forbidden):
 
 
 def token_acr(access: Any) -> str:
-    """The level of the sign-in the access token descends from ("" if unknown); read
-    with the token when `access_token_for` found it."""
-    if hasattr(access, "signed_in_acr"):
-        return str(access.signed_in_acr or "")
+    """The level of the sign-in the access token descends from ("" if unknown).
+
+    A token's level never changes (a refresh keeps the sign-in's family, a step-up is a
+    new sign-in, and sign-in records are not edited), so it is read once per token and
+    remembered in the cache for the token's lifetime: every API call still reads the token
+    row itself (a revoked token stops at once), but not its family."""
     from govhub.identity.oidc.validator import authorization_for_token
 
-    authorization = authorization_for_token(access)
-    return authorization.acr if authorization is not None else ""
+    key = f"identity:token-acr:{access.pk}"
+    acr = cache.get(key)
+    if acr is None:
+        authorization = authorization_for_token(access)
+        acr = authorization.acr if authorization is not None else ""
+        remaining = (access.expires - timezone.now()).total_seconds()
+        cache.set(key, acr, timeout=max(int(remaining), 1))
+    return str(acr)
 
 
 def level_refusal(request: HttpRequest, level: str) -> HttpResponse | None:
@@ -103,15 +112,9 @@ def access_token_for(raw: str) -> Any:
 
     model = get_access_token_model()
     checksum = hashlib.sha256(raw.encode("utf-8")).hexdigest()
-    from govhub.identity.oidc.validator import acr_of_token
-
     try:
         # The checksum is unique: `get` (no ORDER BY to compile, as `first` would add).
-        token = (
-            model.objects.select_related("user")
-            .annotate(signed_in_acr=acr_of_token())
-            .get(token_checksum=checksum)
-        )
+        token = model.objects.select_related("user").get(token_checksum=checksum)
     except model.DoesNotExist:
         return None
     if token.is_expired() or token.user is None or not token.user.is_active:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
@@ -52,20 +52,6 @@ def _profile(application: Any) -> OidcClientProfile | None:
         return application.govhub_profile
     except OidcClientProfile.DoesNotExist:
         return None
-
-
-def acr_of_token() -> Subquery:
-    """The level of the sign-in an access token descends from, as a subquery on the
-    token's row (`authorization_for_token` in the token's own statement): the API's
-    authentication reads the token and the level its sign-in reached in one query."""
-    # Nested two levels down: the token's columns are the outer query's outer query.
-    families = RefreshToken.objects.filter(
-        Q(access_token=OuterRef(OuterRef("pk")))
-        | Q(pk=OuterRef(OuterRef("source_refresh_token_id")))
-    ).values("token_family")
-    return Subquery(
-        OidcAuthorization.objects.filter(token_family__in=families).order_by("pk").values("acr")[:1]
-    )
 
 
 def authorization_for_token(access_token: Any) -> OidcAuthorization | None:

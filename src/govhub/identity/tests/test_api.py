@@ -496,22 +496,29 @@ def _bare_token(user, application, **fields) -> str:
     return raw
 
 
-def test_the_token_and_its_sign_in_level_are_read_in_one_statement(
+def test_a_token_s_sign_in_level_is_read_once_and_the_token_every_time(
     token_for, application, django_assert_num_queries
 ):
-    """`access_token_for` reads the level of the sign-in with the token, also for a token
-    issued by a refresh (its source refresh token names the family)."""
+    """The level of the sign-in a token descends from is read once per token (also for a
+    token issued by a refresh: its source refresh token names the family); after that an
+    API call reads only the token, so a revoked token still stops at once."""
     from govhub.identity.api import access_token_for, token_acr
     from govhub.identity.oidc.validator import authorization_for_token
 
     user = VerifiedPersonFactory()
     raw = token_for(user, acr="L2")["HTTP_AUTHORIZATION"].split()[1]
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         access = access_token_for(raw)
         assert token_acr(access) == "L2"
+    with django_assert_num_queries(1):
+        assert token_acr(access_token_for(raw)) == "L2"
     # A token refreshed from the first one: the family comes through its source.
     refresh = RefreshToken.objects.get(access_token=access)
     found = access_token_for(_bare_token(user, application, source_refresh_token=refresh))
     assert token_acr(found) == authorization_for_token(found).acr == "L2"
     # Without a sign-in behind it, no level.
     assert token_acr(access_token_for(_bare_token(user, application))) == ""
+    # Revoked: the remembered level does not keep the token alive.
+    RefreshToken.objects.filter(access_token=access).update(access_token=None)
+    access.delete()
+    assert access_token_for(raw) is None
