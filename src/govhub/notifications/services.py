@@ -4,10 +4,11 @@ Delivering a case event (`case_event_deliver`, run in the event's background tas
 the `deliver_case_event` task for retries):
 
 1. The `Delivery` rows keyed by (event, channel, recipient) of every recipient and
-   channel are created where missing (one insert), locked (one read) and *claimed* (one
-   update, with the in-site message's outcome): a row already sent or skipped, one
-   another worker is sending right now, or one that has used up its attempts is left
-   alone. So a task that runs twice, or two workers at once, send nothing twice.
+   channel are created where missing (one insert), locked (one read) and *claimed* (the
+   in-site message's row saved with its outcome, one update for the rest): a row already
+   sent or skipped, one another worker is sending right now, or one that has used up
+   its attempts is left alone. So a task that runs twice, or two workers at once, send
+   nothing twice.
 2. The in-site message is written in the same transaction as its row is marked sent:
    exactly once. A text message or e-mail is sent after the claim has been committed (no
    lock is held while the gateway answers) and its outcome recorded; a claim whose worker

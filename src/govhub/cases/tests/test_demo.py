@@ -8,24 +8,18 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from govhub.cases import demo
 from govhub.cases.models import Case, CaseEvent, Channel, DeliveryMethod
 from govhub.cases.schema_form import validate_submission
 from govhub.cases.selectors import applicant_cases, case_clock, case_detail, case_queue
+from govhub.cases.tests.demo_support import demo_city
 from govhub.cases.workflow import State
 from govhub.core import calendar
 from govhub.identity.models import Enterprise, User
 
 pytestmark = pytest.mark.django_db
-
-FAST_HASHERS = [
-    "django.contrib.auth.hashers.MD5PasswordHasher",
-    "govhub.identity.oidc.hashers.ClientSecretHasher",
-]
 
 
 @pytest.fixture(scope="module")
@@ -33,22 +27,8 @@ def loaded(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) 
     """Every demo the cases need, then the demo cases, once for this module inside a
     transaction rolled back at the end (each test runs in its own savepoint). Files go to
     a temporary media folder."""
-    from govhub.catalog import demo as catalog_demo
-    from govhub.identity import demo as identity_demo
-    from govhub.organizations import demo as organizations_demo
-    from govhub.registries import demo as registries_demo
-
-    media = override_settings(
-        PASSWORD_HASHERS=FAST_HASHERS, MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))
-    )
-    with django_db_blocker.unblock(), media, transaction.atomic():
-        organizations_demo.load()
-        registries_demo.load()
-        identity_demo.load()
-        catalog_demo.load()
-        counts = demo.load()
-        yield counts
-        transaction.set_rollback(True)
+    with django_db_blocker.unblock(), demo_city(tmp_path_factory.mktemp("media")):
+        yield demo.load()
 
 
 def demo_cases() -> Any:

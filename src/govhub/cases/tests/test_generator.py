@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count
 from django.test import override_settings
 
@@ -24,11 +23,11 @@ from govhub.cases.models import (
     DeadlineChange,
 )
 from govhub.cases.service_support import next_case_number
+from govhub.cases.tests.demo_support import demo_city
 from govhub.cases.workflow import State
 
 pytestmark = pytest.mark.django_db
 
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 COUNT = 400
 
 
@@ -36,25 +35,12 @@ COUNT = 400
 def generated(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Any:
     """The demo organisations, registries, accounts and catalogue, then COUNT generated
     cases, once for this module inside a transaction rolled back at the end."""
-    from govhub.catalog import demo as catalog_demo
-    from govhub.identity import demo as identity_demo
-    from govhub.organizations import demo as organizations_demo
-    from govhub.registries import demo as registries_demo
-
-    media = override_settings(
-        PASSWORD_HASHERS=FAST_HASHERS, MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))
-    )
-    with django_db_blocker.unblock(), media, transaction.atomic():
-        organizations_demo.load()
-        registries_demo.load()
-        identity_demo.load()
-        catalog_demo.load()
+    with django_db_blocker.unblock(), demo_city(tmp_path_factory.mktemp("media")):
         out = io.StringIO()
         call_command(
             "generate_cases", str(COUNT), "--batch-size", "150", "--no-analyze", stdout=out
         )
         yield out.getvalue()
-        transaction.set_rollback(True)
 
 
 def test_it_writes_what_it_reports(generated: str) -> None:
