@@ -15,6 +15,7 @@ class CoreConfig(AppConfig):
 
         checks.register(calendar_schedule_check, "govhub")
 
+        from govhub.core.events import requeue_stalled_background_runs
         from govhub.core.scheduler import periodic
         from govhub.core.tasks import audit_seal_task, task_results_prune
 
@@ -22,3 +23,5 @@ class CoreConfig(AppConfig):
         periodic("core.audit_seal", audit_seal_task, every=60)
         # The database task backend keeps every finished row: drop the old ones nightly.
         periodic("core.prune_task_results", task_results_prune, at="03:30")
+        # Background runs a worker took and died with wait in the queue again.
+        periodic("core.requeue_stalled_background", requeue_stalled_background_runs, every=600)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from govhub.cases.events import CaseTransitioned
-from govhub.notifications.tasks import deliver
+from govhub.notifications.tasks import deliver_many
 
 
-def on_case_transitioned(event: CaseTransitioned) -> None:
-    """Send the notifications of a step the applicant should hear about.
+def on_cases_transitioned(events: list[CaseTransitioned]) -> None:
+    """Send the notifications of the steps the applicants should hear about.
 
-    Subscribed `in_background`: it runs in the event's background task, which is queued
-    with the case's transaction (`core.events`, `core.outbox`), so it runs if and only if
-    the change commits. Safe to run twice (the `Delivery` rows)."""
-    if not event.applicant_relevant:
-        return
-    deliver(event.event_id)
+    Subscribed `in_background` and `batched`: it runs in the background run of the
+    events, each queued with its case's transaction (`core.events`, `core.outbox`), so it
+    runs if and only if the change commits, with all the events that run took. Safe to
+    run twice (the `Delivery` rows)."""
+    relevant = [event.event_id for event in events if event.applicant_relevant]
+    if relevant:
+        deliver_many(relevant)

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.mail import send_mail
@@ -117,70 +118,106 @@ def case_event_deliver(*, event_id: int) -> dict[str, int]:
     """Notify everyone concerned of one `cases.CaseEvent`; safe to run any number of
     times. Returns how many deliveries were sent, failed, skipped or left unchanged (done
     before, being sent by another worker, or out of attempts)."""
-    event = (
+    return case_events_deliver(event_ids=[event_id])[event_id]
+
+
+@dataclass
+class _Plan:
+    """One event to deliver: its case, the link to it and whom to tell."""
+
+    event: CaseEvent
+    case: Case
+    link: str
+    targets: list[Target]
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def case_events_deliver(*, event_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """`case_event_deliver` for many events at once (the events of one background run):
+    the events, templates and delivery rows are read and claimed with one statement each
+    for all of them, and the in-site messages written with one insert; each text message
+    and e-mail is still sent on its own, and each event's outcomes are recorded as soon
+    as its sends are done. Returns each event's report, by event id."""
+    ids = list(dict.fromkeys(event_ids))
+    events = (
         CaseEvent.objects.select_related(
             "case", "case__version", "case__applicant", "case__submitted_by"
         )
         .only(*_READ_FIELDS)
-        .filter(pk=event_id)
-        .first()
+        .filter(pk__in=ids, action__in=NOTIFIED_ACTIONS)
+        .order_by("pk")
     )
-    counts: Counter[str] = Counter({SENT: 0, FAILED: 0, SKIPPED: 0, UNCHANGED: 0})
-    if event is None or event.action not in NOTIFIED_ACTIONS:
-        return dict(counts)
-    case = event.case
-    templates = {
-        template.channel: template
-        for template in Template.objects.filter(event=event.action, is_active=True)
-    }
-    link = case_path(case)
-    targets = targets_for(case)
-    if not targets:
-        return dict(counts)
-
-    def send(target: Target, delivery: Delivery) -> str:
-        deliver = _deliver_inbox if target.channel == Channel.INBOX else _deliver_external
-        return deliver(
+    plans = [
+        _Plan(
             event=event,
-            case=case,
+            case=event.case,
+            link=case_path(event.case),
+            targets=targets_for(event.case),
+        )
+        for event in events
+    ]
+    todo = [plan for plan in plans if plan.targets]
+    if todo:
+        _deliver(todo)
+    empty = {SENT: 0, FAILED: 0, SKIPPED: 0, UNCHANGED: 0}
+    reports = {event_id: dict(empty) for event_id in ids}
+    for plan in plans:
+        reports[plan.event.pk].update(plan.counts)
+        if plan.counts[FAILED]:
+            logger.warning(
+                "notifications not delivered",
+                extra={"case_event": plan.event.pk, "failed": plan.counts[FAILED]},
+            )
+    return reports
+
+
+def _deliver(plans: list[_Plan]) -> None:
+    templates = {
+        (template.event, template.channel): template
+        for template in Template.objects.filter(
+            event__in={plan.event.action for plan in plans}, is_active=True
+        )
+    }
+
+    def send(plan: _Plan, target: Target, delivery: Delivery) -> None:
+        deliver = _deliver_inbox if target.channel == Channel.INBOX else _deliver_external
+        outcome = deliver(
+            event=plan.event,
+            case=plan.case,
             target=target,
             delivery=delivery,
-            template=templates.get(target.channel),
-            link=link,
+            template=templates.get((plan.event.action, target.channel)),
+            link=plan.link,
         )
+        plan.counts[outcome] += 1
 
     with transaction.atomic():
-        claimed = _claim(event=event, case=case, targets=targets)
-        counts[UNCHANGED] += len(targets) - len(claimed)
-        for target, delivery in claimed:
+        claimed = _claim(plans)
+        for plan, target, delivery in claimed:
             if target.channel == Channel.INBOX:  # written with its claim
-                counts[send(target, delivery)] += 1
+                send(plan, target, delivery)
         _save_claims(claimed)
-    for target, delivery in claimed:
-        if target.channel != Channel.INBOX:  # sent after the claim has committed
-            counts[send(target, delivery)] += 1
-    if counts[FAILED]:
-        logger.warning(
-            "notifications not delivered",
-            extra={"case_event": event_id, "failed": counts[FAILED]},
-        )
-    return dict(counts)
+    taken = Counter(id(plan) for plan, _target, _delivery in claimed)
+    for plan in plans:
+        plan.counts[UNCHANGED] += len(plan.targets) - taken[id(plan)]
+        external = [(t, d) for p, t, d in claimed if p is plan and t.channel != Channel.INBOX]
+        for target, delivery in external:  # sent after the claim has committed
+            send(plan, target, delivery)
+        _record_outcomes([delivery for _target, delivery in external])
 
 
-def _save_claims(claimed: list[tuple[Target, Delivery]]) -> None:
-    """Write the claims: the in-site message's row with its outcome, the others (to be
-    sent after the commit) with one update. (Not `bulk_update`: its CASE expressions cost
-    more to build than the statements they save.)"""
-    external: list[Delivery] = []
-    for target, delivery in claimed:
-        if target.channel == Channel.INBOX:
-            delivery.save(
-                update_fields=[
-                    "status", "attempts", "claimed_at", "last_error", "sent_at", "message",
-                ]
-            )  # fmt: skip
-        else:
-            external.append(delivery)
+def _save_claims(claimed: list[tuple[_Plan, Target, Delivery]]) -> None:
+    """Write the claims: the in-site messages (one insert) and their rows with their
+    outcome, the others (to be sent after the commit) with one update."""
+    inbox = [delivery for _plan, target, delivery in claimed if target.channel == Channel.INBOX]
+    external = [d for _plan, target, d in claimed if target.channel != Channel.INBOX]
+    messages = [delivery.message for delivery in inbox if delivery.message is not None]
+    Message.objects.bulk_create(messages)
+    fields = ["status", "attempts", "claimed_at", "last_error", "sent_at", "message"]
+    if len(inbox) == 1:  # (bulk_update's CASE expressions cost more than one save)
+        inbox[0].save(update_fields=fields)
+    elif inbox:
+        Delivery.objects.bulk_update(inbox, fields)
     if external:
         # Every one was claimed at the same moment, one attempt more than it had.
         Delivery.objects.filter(pk__in=[delivery.pk for delivery in external]).update(
@@ -188,7 +225,7 @@ def _save_claims(claimed: list[tuple[Target, Delivery]]) -> None:
         )
 
 
-def _claim(*, event: CaseEvent, case: Case, targets: list[Target]) -> list[tuple[Target, Delivery]]:
+def _claim(plans: list[_Plan]) -> list[tuple[_Plan, Target, Delivery]]:
     """The deliveries this run may send, claimed (marked as being sent) in memory; the
     caller saves them in the same transaction. The rows are created where missing (one
     insert that skips existing ones) and locked (one read): a row already sent or
@@ -196,36 +233,40 @@ def _claim(*, event: CaseEvent, case: Case, targets: list[Target]) -> list[tuple
     left alone. A second worker's insert waits for the first one's rows to commit, so two
     runs at once claim each row once."""
     now = timezone.now()
-    key = event_key_for(event.pk)
     Delivery.objects.bulk_create(
         [
             Delivery(
-                event_key=key,
+                event_key=event_key_for(plan.event.pk),
                 channel=target.channel,
                 recipient=target.address,
                 user=target.user,
-                case_event=event,
-                case_number=case.number or "",
-                event=event.action,
+                case_event=plan.event,
+                case_number=plan.case.number or "",
+                event=plan.event.action,
                 language=target.language,
             )
-            for target in targets
+            for plan in plans
+            for target in plan.targets
         ],
         ignore_conflicts=True,
     )
     rows = {
-        (row.channel, row.recipient): row
-        for row in Delivery.objects.select_for_update().filter(event_key=key)
+        (row.event_key, row.channel, row.recipient): row
+        for row in Delivery.objects.select_for_update()
+        .filter(event_key__in=[event_key_for(plan.event.pk) for plan in plans])
+        .order_by("pk")
     }
-    claimed: list[tuple[Target, Delivery]] = []
-    for target in targets:
-        delivery = rows.pop((target.channel, target.address), None)
-        if delivery is None or not _claimable(delivery, now=now):
-            continue
-        delivery.status = Status.SENDING
-        delivery.attempts += 1
-        delivery.claimed_at = now
-        claimed.append((target, delivery))
+    claimed: list[tuple[_Plan, Target, Delivery]] = []
+    for plan in plans:
+        key = event_key_for(plan.event.pk)
+        for target in plan.targets:
+            delivery = rows.pop((key, target.channel, target.address), None)
+            if delivery is None or not _claimable(delivery, now=now):
+                continue
+            delivery.status = Status.SENDING
+            delivery.attempts += 1
+            delivery.claimed_at = now
+            claimed.append((plan, target, delivery))
     return claimed
 
 
@@ -254,11 +295,17 @@ def _outcome(
     return {Status.SENT: SENT, Status.FAILED: FAILED, Status.SKIPPED: SKIPPED}[Status(status)]
 
 
-def _finish(delivery: Delivery, status: str, *, error: str = "") -> str:
-    """Record the outcome of a text message or e-mail once the gateway has answered."""
-    outcome = _outcome(delivery, status, error=error)
-    delivery.save(update_fields=["status", "last_error", "sent_at"])
-    return outcome
+def _record_outcomes(deliveries: list[Delivery]) -> None:
+    """Record the outcomes of text messages and e-mails once the gateways have answered:
+    one update per distinct outcome (usually one: all sent, at the latest send's time)."""
+    groups: dict[tuple[str, str], list[Delivery]] = defaultdict(list)
+    for delivery in deliveries:
+        groups[(delivery.status, delivery.last_error)].append(delivery)
+    for (status, error), group in groups.items():
+        values: dict[str, Any] = {"status": status, "last_error": error}
+        if status == Status.SENT:
+            values["sent_at"] = max(d.sent_at for d in group if d.sent_at is not None)
+        Delivery.objects.filter(pk__in=[delivery.pk for delivery in group]).update(**values)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -281,8 +328,9 @@ def _deliver_inbox(
     template: Template | None,
     link: str,
 ) -> str:
-    """The in-site message, written in the transaction that claims its delivery row; the
-    outcome is set on the row, which the caller saves in the same transaction."""
+    """The in-site message, written in the transaction that claims its delivery row: the
+    message and the outcome are set on the row, and the caller saves both in the same
+    transaction."""
     if template is None or target.user is None:
         return _outcome(delivery, Status.SKIPPED, error=_("没有启用的通知模板。"))
     try:
@@ -306,7 +354,7 @@ def _deliver_inbox(
         return _outcome(delivery, Status.FAILED, error=_error_text(exc))
     if not chinese.body:
         return _outcome(delivery, Status.SKIPPED, error=_("通知正文为空。"))
-    message = Message.objects.create(
+    message = Message(  # inserted with the others of the run (`_save_claims`)
         recipient=target.user,
         subject=chinese.subject or str(case.number or case.title),
         body=chinese.body,
@@ -329,12 +377,12 @@ def _deliver_external(
     template: Template | None,
     link: str,
 ) -> str:
-    """A text message or e-mail: claimed and committed first, sent without holding a lock,
-    its outcome recorded afterwards."""
+    """A text message or e-mail: claimed and committed first, sent without holding a lock;
+    its outcome is set on the row, which the caller records (`_record_outcomes`)."""
     if template is None:
-        return _finish(delivery, Status.SKIPPED, error=_("没有启用的通知模板。"))
+        return _outcome(delivery, Status.SKIPPED, error=_("没有启用的通知模板。"))
     if not target.valid:
-        return _finish(delivery, Status.SKIPPED, error=_("手机号码格式不正确。"))
+        return _outcome(delivery, Status.SKIPPED, error=_("手机号码格式不正确。"))
     try:
         rendered = _render(
             template,
@@ -346,9 +394,9 @@ def _deliver_external(
         )
     except Exception as exc:
         logger.exception("notification template failed", extra={"template": template.pk})
-        return _finish(delivery, Status.FAILED, error=_error_text(exc))
+        return _outcome(delivery, Status.FAILED, error=_error_text(exc))
     if not rendered.body:
-        return _finish(delivery, Status.SKIPPED, error=_("通知正文为空。"))
+        return _outcome(delivery, Status.SKIPPED, error=_("通知正文为空。"))
     try:
         if target.channel == Channel.SMS:
             sms.send_sms(mobile=target.address, message=rendered.body)
@@ -365,8 +413,8 @@ def _deliver_external(
             "notification not sent",
             extra={"channel": target.channel, "delivery": delivery.pk, "error": str(exc)},
         )
-        return _finish(delivery, Status.FAILED, error=_error_text(exc))
-    return _finish(delivery, Status.SENT)
+        return _outcome(delivery, Status.FAILED, error=_error_text(exc))
+    return _outcome(delivery, Status.SENT)
 
 
 @transaction.atomic

@@ -26,16 +26,23 @@ RETRY_DELAYS = (
 def deliver(event_id: int) -> dict[str, int]:
     """Send the in-site message, text message and e-mail about one `cases.CaseEvent` to
     everyone concerned; schedule another run while a send failed and attempts are left."""
-    report = services.case_event_deliver(event_id=event_id)
-    if report.get(services.FAILED):
-        schedule_retry(event_id)
-    return report
+    return deliver_many([event_id])[event_id]
+
+
+def deliver_many(event_ids: list[int]) -> dict[int, dict[str, int]]:
+    """`deliver` for many events at once (`services.case_events_deliver`); each event
+    with a failed send gets its own retry."""
+    reports = services.case_events_deliver(event_ids=event_ids)
+    for event_id, report in reports.items():
+        if report.get(services.FAILED):
+            schedule_retry(event_id)
+    return reports
 
 
 @task()
 def deliver_case_event(event_id: int) -> dict[str, int]:
     """`deliver` as a task of its own: a retry, the sweep, the admin's "retry" action (the
-    first run is the case event's background handler, `handlers.on_case_transitioned`)."""
+    first run is the case event's background handler, `handlers.on_cases_transitioned`)."""
     return deliver(event_id)
 
 

@@ -15,10 +15,10 @@ class SupervisionConfig(AppConfig):
         from govhub.core.events import subscribe
         from govhub.core.scheduler import periodic
         from govhub.supervision import rules_deadline, rules_process  # noqa: F401  (registers)
-        from govhub.supervision.handlers import on_case_transitioned, sync_rules_after_migrate
+        from govhub.supervision.handlers import on_cases_transitioned, sync_rules_after_migrate
         from govhub.supervision.tasks import supervision_scan_task
 
-        subscribe(CaseTransitioned, on_case_transitioned, in_background=True)
+        subscribe(CaseTransitioned, on_cases_transitioned, in_background=True, batched=True)
         post_migrate.connect(sync_rules_after_migrate, sender=self)
         # Deadline scan: a full scan once per date (or after a calendar or rule change),
         # otherwise only the cases changed since the last run (docs/supervision.md).

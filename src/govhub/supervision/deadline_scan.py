@@ -70,7 +70,16 @@ class Scope:
 
     @classmethod
     def one_case(cls, case_id: int) -> Scope:
-        return cls(("AND c.id = %s", [case_id]), ("AND a.case_id = %s", [case_id]), small=True)
+        return cls.some_cases([case_id])
+
+    @classmethod
+    def some_cases(cls, case_ids: Sequence[int]) -> Scope:
+        """A few cases named by id (the cases of one background run)."""
+        ids = list(case_ids)
+        marks = ", ".join(["%s"] * len(ids))
+        return cls(
+            (f"AND c.id IN ({marks})", ids), (f"AND a.case_id IN ({marks})", ids), small=True
+        )
 
 
 @dataclass

@@ -7,15 +7,15 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from govhub.cases.events import CaseTransitioned
-from govhub.supervision.process_check import case_process_check
+from govhub.supervision.process_check import cases_process_check
 
 
-def on_case_transitioned(event: CaseTransitioned) -> None:
+def on_cases_transitioned(events: list[CaseTransitioned]) -> None:
     """Every transition of a case may raise or cure a process alert (and moves its
-    deadlines): evaluate the case. Subscribed `in_background`: it runs in the event's
-    background task, queued with the case's transaction (`core.events`); idempotent by
-    event (`process_check`)."""
-    case_process_check(case_id=event.case_id, event_id=event.event_id)
+    deadlines): evaluate the cases. Subscribed `in_background` and `batched`: it runs in
+    the background run of the events, queued with each case's transaction, with all the
+    events that run took (`core.events`); idempotent by event (`process_check`)."""
+    cases_process_check(checks=[(event.case_id, event.event_id) for event in events])
 
 
 def sync_rules_after_migrate(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:

@@ -35,6 +35,8 @@ None. A finding raises the rule's alert for the case; None cures it. What each r
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
@@ -42,11 +44,35 @@ from typing import Any, ClassVar
 from django.utils.translation import gettext_lazy as _
 
 from govhub.cases.fees import catalogue_amount, catalogue_lines, match_line
-from govhub.cases.models import Case, CaseFee, CaseMaterial, CaseStep, Channel
+from govhub.cases.models import (
+    Case,
+    CaseEvent,
+    CaseFee,
+    CaseMaterial,
+    CaseStep,
+    Channel,
+    SupplementRequest,
+)
 from govhub.cases.workflow import Action, Decision, State
 from govhub.catalog.models import ItemVersion, Material
 from govhub.catalog.selectors import is_fully_online
 from govhub.supervision.rules import PROCESS, ParamSpec, RuleDefinition, register
+
+# What the rules read of the case row.
+_CASE_FIELDS = (
+    "id",
+    "state",
+    "channel",
+    "accepted_on",
+    "decision",
+    "decision_reason",
+    "remedy",
+    "outcome_reason",
+    "decided_at",
+    "department_id",
+    "region_id",
+    "version",
+)
 
 
 @dataclass(frozen=True)
@@ -69,30 +95,69 @@ class CaseFacts:
     def load(cls, case_id: int, *, lock: bool = False) -> CaseFacts | None:
         """The facts of a submitted case (None for a draft or no case); `lock` takes the
         case's row lock for the rest of the transaction in the same statement."""
+        return cls.load_many([case_id], lock=lock).get(case_id)
+
+    @classmethod
+    def load_many(cls, case_ids: Iterable[int], *, lock: bool = False) -> dict[int, CaseFacts]:
+        """The facts of the submitted cases among `case_ids`, by case id; `lock` takes
+        their row locks (in id order) in the same statement. For more than one case the
+        facts every rule run needs are read for all of them at once (supplement requests,
+        current materials: one statement each); for one, when a rule asks."""
         cases = Case.objects.select_related("version")
         if lock:
             cases = cases.select_for_update(of=("self",))
-        case = (
-            cases.only(
-                "id",
-                "state",
-                "channel",
-                "accepted_on",
-                "decision",
-                "decision_reason",
-                "remedy",
-                "outcome_reason",
-                "decided_at",
-                "department_id",
-                "region_id",
-                "version",
+        found = {
+            case.pk: cls(case)
+            for case in cases.only(*_CASE_FIELDS)
+            .filter(pk__in=case_ids)
+            .exclude(state=State.DRAFT)
+            .order_by("pk")
+        }
+        if len(found) > 1:
+            supplements = Counter(
+                SupplementRequest.objects.filter(case_id__in=found).values_list(
+                    "case_id", flat=True
+                )
             )
-            .filter(pk=case_id)
-            .first()
-        )
-        if case is None or case.state == State.DRAFT:
-            return None
-        return cls(case)
+            materials: dict[int, list[tuple[int | None, str]]] = defaultdict(list)
+            for case_id, material_id, source in CaseMaterial.objects.filter(
+                case_id__in=found, is_current=True
+            ).values_list("case_id", "material_id", "source"):
+                materials[case_id].append((material_id, source))
+            for case_id, facts in found.items():
+                # What the cached properties below would read, one case at a time.
+                facts.__dict__["supplement_count"] = supplements[case_id]
+                facts.__dict__["_materials"] = materials[case_id]
+            cls._load_handling([facts for facts in found.values() if facts._accepted])
+        return found
+
+    @staticmethod
+    def _load_handling(accepted: list[CaseFacts]) -> None:
+        """The steps, decision opinions, fees and required materials of accepted cases,
+        one statement each."""
+        if not accepted:
+            return
+        ids = [facts.case.pk for facts in accepted]
+        steps: dict[int, list[CaseStep]] = defaultdict(list)
+        for step in CaseStep.objects.filter(case_id__in=ids).order_by("position", "id"):
+            steps[step.case_id].append(step)
+        opinions: dict[int, list[str]] = defaultdict(list)
+        for case_id, opinion in CaseEvent.objects.filter(
+            case_id__in=ids, action=Action.DECIDE
+        ).values_list("case_id", "opinion"):
+            opinions[case_id].append(opinion)
+        fees: dict[int, list[CaseFee]] = defaultdict(list)
+        for fee in CaseFee.objects.filter(case_id__in=ids).order_by("id"):
+            fees[fee.case_id].append(fee)
+        required: dict[int, list[Material]] = defaultdict(list)
+        versions = {facts.case.version_id for facts in accepted}
+        for material in Material.objects.filter(version_id__in=versions, required=True):
+            required[material.version_id].append(material)
+        for facts in accepted:
+            facts.__dict__["required_materials"] = required[facts.case.version_id]
+            facts.__dict__["steps"] = steps[facts.case.pk]
+            facts.__dict__["decide_opinions"] = opinions[facts.case.pk]
+            facts.__dict__["fees"] = fees[facts.case.pk]
 
     @property
     def _accepted(self) -> bool:

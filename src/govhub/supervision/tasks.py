@@ -32,6 +32,6 @@ def supervision_scan_task(full: bool = False) -> dict[str, Any]:
 def supervision_case_check(case_id: int, event_id: int) -> dict[str, int]:
     """Evaluate the rules for one case after one of its transitions (idempotent by event:
     see `process_check`). Transitions now run the check in their event's background task
-    (`handlers.on_case_transitioned`); this task stays so that rows queued by an earlier
+    (`handlers.on_cases_transitioned`); this task stays so that rows queued by an earlier
     release still run after an upgrade."""
     return case_process_check(case_id=case_id, event_id=event_id)

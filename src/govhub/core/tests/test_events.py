@@ -1,13 +1,17 @@
 """The domain-event bus: delivered after commit, never for a rolled-back change."""
 
+import datetime
 import logging
 from dataclasses import dataclass
 
 import pytest
 from django.db import transaction
+from django.tasks import TaskContext
+from django.utils import timezone
 
 from govhub.core import events
 from govhub.core.events import DomainEvent, handlers_for, publish, subscribe, unsubscribe
+from govhub.core.testing import run_queued_tasks
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,10 +174,14 @@ def in_background():
     unsubscribe(ThingHappened, second)
 
 
-def _queued():
+def _rows():
     from django_tasks_db.models import DBTaskResult
 
-    return [row.args_kwargs["args"] for row in DBTaskResult.objects.filter(task_path=BACKGROUND)]
+    return list(DBTaskResult.objects.filter(task_path=BACKGROUND).order_by("enqueued_at"))
+
+
+def _queued():
+    return [row.args_kwargs["args"] for row in _rows()]
 
 
 @pytest.mark.django_db
@@ -183,11 +191,13 @@ def test_one_task_per_event_runs_every_background_handler(in_background):
         publish(event)
         assert len(_queued()) == 1  # two handlers, one task row, inside the transaction
     assert in_background == []  # nothing runs in the publishing process
-    [(path, payload)] = _queued()
+    [(path, _payload)] = _queued()
     assert path == f"{__name__}.SpecialThingHappened"
-    assert events.run_background_handlers.call(path, payload) == {"handlers": 2}
+    assert run_queued_tasks() == 1
     assert [kind for kind, _ in in_background] == ["first", "second"]
     assert all(received == event for _, received in in_background)  # timestamp included
+    [row] = _rows()
+    assert (row.status, row.return_value) == ("SUCCESSFUL", {"handlers": 2, "events": 1})
 
 
 @pytest.mark.django_db
@@ -218,18 +228,17 @@ def test_a_failing_background_handler_fails_the_task_after_the_others_ran(caplog
         subscribe(ThingHappened, handler, in_background=True)
     try:
         publish(ThingHappened(name="j"))
-        [(path, payload)] = _queued()
-        with (
-            caplog.at_level(logging.ERROR, logger="govhub.core.events"),
-            pytest.raises(RuntimeError, match="background bug"),
-        ):
-            events.run_background_handlers.call(path, payload)
+        with caplog.at_level(logging.ERROR, logger="govhub.core.events"):
+            run_queued_tasks()
     finally:
         for handler in (first, broken, last):
             unsubscribe(ThingHappened, handler)
     assert calls == ["first", "last"]
     failures = [r for r in caplog.records if r.getMessage() == "event handler failed"]
     assert [r.handler.rsplit(".", 1)[-1] for r in failures] == ["broken"]
+    [row] = _rows()
+    assert row.status == "FAILED"
+    assert "background bug" in row.traceback
 
 
 def test_only_a_domain_event_is_rebuilt_from_a_payload():
@@ -239,3 +248,107 @@ def test_only_a_domain_event_is_rebuilt_from_a_payload():
     assert events.event_from_payload(events._path(ThingHappened), events.event_payload(event)) == (
         event
     )
+
+
+# --- one background run takes the other events waiting in the queue ---------------------
+
+
+@pytest.fixture
+def batched():
+    """A batched handler that records each call's events and refuses an event named
+    "bad", beside a handler that takes one event at a time."""
+    calls: dict[str, list] = {"batches": [], "single": []}
+
+    def on_many(batch):
+        calls["batches"].append([event.name for event in batch])
+        if any(event.name == "bad" for event in batch):
+            raise RuntimeError("bad event")
+
+    def on_one(event):
+        calls["single"].append(event.name)
+
+    subscribe(ThingHappened, on_many, in_background=True, batched=True)
+    subscribe(ThingHappened, on_one, in_background=True)
+    yield calls
+    unsubscribe(ThingHappened, on_many)
+    unsubscribe(ThingHappened, on_one)
+
+
+@pytest.mark.django_db
+def test_one_run_takes_the_waiting_events_and_a_batched_handler_gets_them_at_once(batched):
+    for name in ("a", "b", "c"):
+        publish(ThingHappened(name=name))
+    assert len(_queued()) == 3
+    assert run_queued_tasks() == 1  # the first run took the other two with it
+    assert batched == {"batches": [["a", "b", "c"]], "single": ["a", "b", "c"]}
+    rows = _rows()
+    assert [row.status for row in rows] == ["SUCCESSFUL"] * 3
+    first, *others = rows
+    assert first.return_value == {"handlers": 2, "events": 3}
+    assert all(row.return_value["batched_with"] == str(first.pk) for row in others)
+    assert all(row.finished_at is not None and row.worker_ids for row in others)
+
+
+@pytest.mark.django_db
+def test_a_batched_handler_that_fails_runs_again_one_event_at_a_time(batched, caplog):
+    for name in ("a", "bad", "c"):
+        publish(ThingHappened(name=name))
+    with caplog.at_level(logging.ERROR, logger="govhub.core.events"):
+        run_queued_tasks()
+    assert batched["batches"] == [["a", "bad", "c"], ["a"], ["bad"], ["c"]]
+    assert [row.status for row in _rows()] == ["SUCCESSFUL", "FAILED", "SUCCESSFUL"]
+    assert "bad event" in _rows()[1].traceback
+
+
+@pytest.mark.django_db
+def test_a_run_stopped_in_the_middle_gives_the_events_it_took_back():
+    def stopped(batch):
+        raise KeyboardInterrupt  # the worker was interrupted
+
+    subscribe(ThingHappened, stopped, in_background=True, batched=True)
+    try:
+        for name in ("a", "b"):
+            publish(ThingHappened(name=name))
+        from django_tasks_db.models import DBTaskResult
+
+        row = DBTaskResult.objects.ready().get_locked()
+        row.claim("test-worker")
+        with pytest.raises(KeyboardInterrupt):
+            events.run_background_handlers.call(
+                TaskContext(task_result=row.task_result), *row.task_result.args
+            )
+    finally:
+        unsubscribe(ThingHappened, stopped)
+    other = next(r for r in _rows() if r.pk != row.pk)
+    assert (other.status, other.started_at) == ("READY", None)
+
+
+@pytest.mark.django_db
+def test_runs_a_dead_worker_left_running_wait_in_the_queue_again():
+    from django_tasks_db.models import DBTaskResult
+
+    subscribe(ThingHappened, _noop, in_background=True)
+    try:
+        publish(ThingHappened(name="stalled"))
+        publish(ThingHappened(name="recent"))
+    finally:
+        unsubscribe(ThingHappened, _noop)
+    stalled, recent = _rows()
+    now = timezone.now()
+    DBTaskResult.objects.filter(pk=stalled.pk).update(
+        status="RUNNING", started_at=now - events.STALLED_AFTER - datetime.timedelta(minutes=1)
+    )
+    DBTaskResult.objects.filter(pk=recent.pk).update(
+        status="RUNNING", started_at=now - datetime.timedelta(minutes=1)
+    )
+    assert events.requeue_stalled_background_runs.call() == {"requeued": 1}
+    assert [row.status for row in _rows()] == ["READY", "RUNNING"]
+
+
+def _noop(event):
+    pass
+
+
+def test_a_batched_handler_runs_in_the_background():
+    with pytest.raises(ValueError):
+        subscribe(ThingHappened, _noop, batched=True)

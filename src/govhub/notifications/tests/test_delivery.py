@@ -294,8 +294,8 @@ def test_the_statements_of_one_delivery_are_pinned(sms_outbox):
     """Event, case, version and accounts in one narrow read (a column missing from it
     would cost a query more each time it is read), the templates, then every channel's
     claim at once (one insert, one locking read, the in-site message and its row's
-    outcome, one update claiming the rest), and each text message's and e-mail's
-    outcome."""
+    outcome, one update claiming the rest), and the text message's and e-mail's
+    outcomes (one update while they are the same)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -308,5 +308,29 @@ def test_the_statements_of_one_delivery_are_pinned(sms_outbox):
     assert "id_number" not in first.replace("id_number_hash", "")
     # Two reads; in a savepoint of the test's transaction the insert, the locking read,
     # the in-site message, its row and the other claims; then the SMS's and e-mail's
-    # outcomes.
-    assert len(queries) == 11
+    # outcomes (both sent: one update).
+    assert len(queries) == 10
+
+
+def test_many_events_are_delivered_together_and_never_twice(sms_outbox):
+    """The events of one background run: read, claimed and written with one statement
+    each for all of them; each event's text message and e-mail outcomes are recorded as
+    soon as they are sent (one statement per event)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    events = [accepted_event() for _ in range(4)]
+    with CaptureQueriesContext(connection) as one:
+        services.case_events_deliver(event_ids=[events[0].pk])
+    with CaptureQueriesContext(connection) as three:
+        reports = services.case_events_deliver(event_ids=[event.pk for event in events[1:]])
+    assert reports == {
+        event.pk: {"sent": 3, "failed": 0, "skipped": 0, "unchanged": 0} for event in events[1:]
+    }
+    assert len(three) == len(one) + 2
+    assert Message.objects.count() == 4
+    assert {m.case_id for m in Message.objects.all()} == {event.case_id for event in events}
+    assert len(sms_outbox) == 4 and len(mail.outbox) == 4
+    again = services.case_events_deliver(event_ids=[event.pk for event in events])
+    assert all(report["unchanged"] == 3 and report["sent"] == 0 for report in again.values())
+    assert (Message.objects.count(), len(sms_outbox), len(mail.outbox)) == (4, 4, 4)

@@ -31,7 +31,7 @@ from govhub.cases.tests.factories import (
 from govhub.cases.workflow import Action, Decision, State
 from govhub.organizations.models import Position
 from govhub.supervision.models import Alert, ProcessCheck, Rule
-from govhub.supervision.process_check import case_process_check
+from govhub.supervision.process_check import case_process_check, cases_process_check
 from govhub.supervision.tests.factories import rule
 
 pytestmark = pytest.mark.django_db
@@ -473,6 +473,38 @@ def test_idempotent_by_event() -> None:
     assert Alert.objects.filter(case=case).count() == 1
 
 
+def test_many_cases_are_checked_at_once_each_for_its_latest_event() -> None:
+    refused = accepted_case(state=State.DECIDED, decision=Decision.APPROVED, decision_reason="")
+    seen = accepted_case(state=State.DECIDED, decision=Decision.APPROVED, decision_reason="")
+    assert case_process_check(case_id=seen.pk, event_id=20)["raised"] == 1
+    clean = accepted_case()
+    twice = accepted_case(state=State.DECIDED, decision=Decision.APPROVED, decision_reason="")
+    report = cases_process_check(
+        checks=[(refused.pk, 5), (seen.pk, 20), (clean.pk, 6), (twice.pk, 7), (twice.pk, 8)]
+    )
+    assert report == {"raised": 2, "skipped": 1}
+    assert active(refused) == active(twice) == {"process.decision_without_opinion"}
+    assert active(clean) == set()
+    assert ProcessCheck.objects.get(case=twice).last_event_id == 8
+    assert cases_process_check(checks=[(refused.pk, 5), (twice.pk, 8)]) == {"skipped": 2}
+
+
+def test_checking_many_cases_costs_the_statements_of_two() -> None:
+    """Claims, cases, their facts, rules, alerts and each deadline rule: statements for
+    the whole batch, not per case (a case that raises an alert adds its own writes)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cases = [accepted_case() for _ in range(7)]
+    checks = [(case.pk, 100 + n) for n, case in enumerate(cases)]
+    assert cases_process_check(checks=checks[:1]) == {}  # the calendar is read once
+    with CaptureQueriesContext(connection) as two:
+        assert cases_process_check(checks=checks[1:3]) == {}
+    with CaptureQueriesContext(connection) as four:
+        assert cases_process_check(checks=checks[3:]) == {}
+    assert len(four) == len(two) <= 30
+
+
 def test_disabled_process_rule_is_not_evaluated() -> None:
     rule("process.decision_without_opinion")
     Rule.objects.filter(code="process.decision_without_opinion").update(enabled=False)
@@ -486,7 +518,7 @@ def test_a_transition_queues_the_check_in_its_own_transaction() -> None:
     transaction; running it evaluates the case."""
     from django_tasks_db.models import DBTaskResult
 
-    from govhub.core.events import run_background_handlers
+    from govhub.core.testing import run_queued_tasks
 
     item = make_online_item()
     clerk = staff_member(Role.WINDOW_CLERK, item.department)
@@ -502,7 +534,7 @@ def test_a_transition_queues_the_check_in_its_own_transaction() -> None:
         event.pk,
     )
     assert not ProcessCheck.objects.filter(case=case, last_event_id=event.pk).exists()
-    run_background_handlers.call(path, payload)
+    run_queued_tasks()
     assert ProcessCheck.objects.get(case=case).last_event_id == event.pk
 
 
