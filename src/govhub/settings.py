@@ -157,6 +157,9 @@ elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# With the database task backend, how long an event's background run waits for others
+# to gather before it takes them with it (govhub.core.events, docs/tasks.md); 0: never.
+GOVHUB_BACKGROUND_LINGER_SECONDS = float(os.environ.get("GOVHUB_BACKGROUND_LINGER_SECONDS", "0.5"))
 
 # Periodic jobs (govhub.core.scheduler, docs/tasks.md): a JSON object, job name →
 # {"every": seconds} | {"at": "HH:MM"} (daily, TIME_ZONE) | {"enabled": false}.

@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.tasks import TaskContext, TaskResult, TaskResultStatus, task
 from django.utils import timezone
@@ -188,33 +190,51 @@ def run_background_handlers(
     """The background handlers of one published event, and of the others waiting in the
     queue that this run takes with it (see the module's notes)."""
     event = event_from_payload(path, payload)
+    _linger(context.task_result)
     taken = _take_waiting(context.task_result, limit=BATCH_SIZE - 1)
-    events = [event]
-    rows: list[Any] = []
+    report = {"handlers": len(_collect(_in_background, event) + _collect(_batched, event))}
     finished: set[Any] = set()
     try:
-        for row in taken:
-            try:
-                events.append(event_from_payload(*row.task_result.args))
-            except Exception as exc:  # a row this code cannot read: it fails alone
-                _record_failure(row, exc)
-                finished.add(row.pk)
-            else:
-                rows.append(row)
-        failures = run_handlers(events)
-        done = [row for position, row in enumerate(rows, start=1) if position not in failures]
-        report = {"handlers": len(handlers_for(event)) - len(_collect(_subscribers, event))}
-        _record_success(done, {**report, "batched_with": str(context.task_result.id)})
-        finished.update(row.pk for row in done)
-        for position, row in enumerate(rows, start=1):
-            if position in failures:
-                _record_failure(row, failures[position])
-                finished.add(row.pk)
+        events, rows = _readable(taken, finished)
+        failures = run_handlers([event, *events])
+        batch = {**report, "batched_with": str(context.task_result.id)}
+        _record_taken(rows, failures, batch, finished)
     finally:
         _give_back([row for row in taken if row.pk not in finished])
     if 0 in failures:
         raise failures[0]
-    return {**report, "events": len(events)}
+    return {**report, "events": 1 + len(events)}
+
+
+def _readable(taken: list[Any], finished: set[Any]) -> tuple[list[DomainEvent], list[Any]]:
+    """The events of the runs taken and their rows; a row this code cannot read fails
+    alone (added to `finished`)."""
+    events: list[DomainEvent] = []
+    rows: list[Any] = []
+    for row in taken:
+        try:
+            events.append(event_from_payload(*row.task_result.args))
+        except Exception as exc:
+            _record_failure(row, exc)
+            finished.add(row.pk)
+        else:
+            rows.append(row)
+    return events, rows
+
+
+def _record_taken(
+    rows: list[Any], failures: dict[int, Exception], report: dict[str, Any], finished: set[Any]
+) -> None:
+    """Each taken run's outcome: one update for those whose handlers all succeeded, each
+    failure on its own row. `failures` are by position in the run's events, where the
+    taken ones start at 1 (0 is the run's own event)."""
+    done = [row for position, row in enumerate(rows, start=1) if position not in failures]
+    _record_success(done, report)
+    finished.update(row.pk for row in done)
+    for position, row in enumerate(rows, start=1):
+        if position in failures:
+            _record_failure(row, failures[position])
+            finished.add(row.pk)
 
 
 def _task_rows(task_: Any) -> Any:
@@ -225,6 +245,20 @@ def _task_rows(task_: Any) -> Any:
     except ImportError:  # pragma: no cover - the package is a dependency
         return None
     return DBTaskResult if isinstance(task_.get_backend(), DatabaseBackend) else None
+
+
+def _linger(result: TaskResult) -> None:
+    """With the database backend, wait until the event is `GOVHUB_BACKGROUND_LINGER_SECONDS`
+    old (0.5 by default) before taking the others: under a steady stream of submissions
+    the worker would otherwise take each event the moment it commits, one run each, and
+    pay a run's fixed cost (claim, row updates, one statement per table) per event. The
+    events of that half second go in one run instead; a backlog is never waited for."""
+    if _task_rows(result.task) is None or result.enqueued_at is None:
+        return
+    linger = float(getattr(settings, "GOVHUB_BACKGROUND_LINGER_SECONDS", 0.5))
+    wait = linger - (timezone.now() - result.enqueued_at).total_seconds()
+    if wait > 0:
+        time.sleep(min(wait, linger))
 
 
 def _take_waiting(result: TaskResult, *, limit: int) -> list[Any]:

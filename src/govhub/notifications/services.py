@@ -197,10 +197,13 @@ def _deliver(plans: list[_Plan]) -> None:
             if target.channel == Channel.INBOX:  # written with its claim
                 send(plan, target, delivery)
         _save_claims(claimed)
-    taken = Counter(id(plan) for plan, _target, _delivery in claimed)
+    by_plan: dict[int, list[tuple[Target, Delivery]]] = defaultdict(list)
+    for plan, target, delivery in claimed:
+        by_plan[id(plan)].append((target, delivery))
     for plan in plans:
-        plan.counts[UNCHANGED] += len(plan.targets) - taken[id(plan)]
-        external = [(t, d) for p, t, d in claimed if p is plan and t.channel != Channel.INBOX]
+        mine = by_plan[id(plan)]
+        plan.counts[UNCHANGED] += len(plan.targets) - len(mine)
+        external = [(t, d) for t, d in mine if t.channel != Channel.INBOX]
         for target, delivery in external:  # sent after the claim has committed
             send(plan, target, delivery)
         _record_outcomes([delivery for _target, delivery in external])

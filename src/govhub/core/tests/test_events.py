@@ -352,3 +352,27 @@ def _noop(event):
 def test_a_batched_handler_runs_in_the_background():
     with pytest.raises(ValueError):
         subscribe(ThingHappened, _noop, batched=True)
+
+
+@pytest.mark.django_db
+def test_a_fresh_event_waits_for_others_to_gather_and_a_late_one_does_not(settings, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.GOVHUB_BACKGROUND_LINGER_SECONDS = 0.5
+    waits: list[float] = []
+    monkeypatch.setattr(events.time, "sleep", waits.append)
+    subscribe(ThingHappened, _noop, in_background=True)
+    try:
+        for name, age in (("fresh", 0.1), ("late", 2.0)):
+            publish(ThingHappened(name=name))
+            row = DBTaskResult.objects.ready().get_locked()
+            row.enqueued_at = timezone.now() - datetime.timedelta(seconds=age)
+            row.save(update_fields=["enqueued_at"])
+            row.claim("test-worker")
+            events.run_background_handlers.call(
+                TaskContext(task_result=row.task_result), *row.task_result.args
+            )
+    finally:
+        unsubscribe(ThingHappened, _noop)
+    [wait] = waits  # only the fresh event waited, for the rest of the half second
+    assert 0 < wait <= 0.4
