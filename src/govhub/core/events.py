@@ -17,8 +17,10 @@ row keeps the traceback).
 With the database task backend, one run of the task also takes up to `BATCH_SIZE` - 1
 other events still waiting in the queue (claimed like the worker claims a task: locked,
 skipping rows another worker holds, marked running) and runs their handlers too, then
-marks each of their rows finished. A busy queue therefore costs the worker one claim and
-one pair of row updates per batch, not per event, and a handler subscribed with
+marks each of their rows finished; a fresh event first waits until it is
+`GOVHUB_BACKGROUND_LINGER_SECONDS` old, so that the events of a steady stream gather.
+A busy queue therefore costs the worker one claim and one pair of row updates per
+batch, not per event, and a handler subscribed with
 `batched=True` receives the whole batch at once (a list of events), so it can read and
 write with one statement per table for all of them. A batched handler that fails is run
 again one event at a time, so that only the events it fails for are marked failed.

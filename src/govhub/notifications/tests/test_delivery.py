@@ -330,6 +330,10 @@ def test_many_events_are_delivered_together_and_never_twice(sms_outbox):
     assert len(three) == len(one) + 2
     assert Message.objects.count() == 4
     assert {m.case_id for m in Message.objects.all()} == {event.case_id for event in events}
+    inbox = Delivery.objects.filter(channel=Channel.INBOX)
+    assert sorted(inbox.values_list("message_id", flat=True)) == sorted(
+        Message.objects.values_list("pk", flat=True)
+    )
     assert len(sms_outbox) == 4 and len(mail.outbox) == 4
     again = services.case_events_deliver(event_ids=[event.pk for event in events])
     assert all(report["unchanged"] == 3 and report["sent"] == 0 for report in again.values())
