@@ -115,14 +115,16 @@ class CaseFacts:
         }
         if len(found) > 1:
             supplements = Counter(
-                SupplementRequest.objects.filter(case_id__in=found).values_list(
-                    "case_id", flat=True
-                )
+                SupplementRequest.objects.filter(case_id__in=found)
+                .order_by()  # (the default ordering joins the case table)
+                .values_list("case_id", flat=True)
             )
             materials: dict[int, list[tuple[int | None, str]]] = defaultdict(list)
-            for case_id, material_id, source in CaseMaterial.objects.filter(
-                case_id__in=found, is_current=True
-            ).values_list("case_id", "material_id", "source"):
+            for case_id, material_id, source in (
+                CaseMaterial.objects.filter(case_id__in=found, is_current=True)
+                .order_by()
+                .values_list("case_id", "material_id", "source")
+            ):
                 materials[case_id].append((material_id, source))
             for case_id, facts in found.items():
                 # What the cached properties below would read, one case at a time.
@@ -142,9 +144,11 @@ class CaseFacts:
         for step in CaseStep.objects.filter(case_id__in=ids).order_by("position", "id"):
             steps[step.case_id].append(step)
         opinions: dict[int, list[str]] = defaultdict(list)
-        for case_id, opinion in CaseEvent.objects.filter(
-            case_id__in=ids, action=Action.DECIDE
-        ).values_list("case_id", "opinion"):
+        for case_id, opinion in (
+            CaseEvent.objects.filter(case_id__in=ids, action=Action.DECIDE)
+            .order_by()
+            .values_list("case_id", "opinion")
+        ):
             opinions[case_id].append(opinion)
         fees: dict[int, list[CaseFee]] = defaultdict(list)
         for fee in CaseFee.objects.filter(case_id__in=ids).order_by("id"):
