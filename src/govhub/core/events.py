@@ -45,7 +45,7 @@ from django.tasks import TaskContext, TaskResult, TaskResultStatus, task
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from govhub.core.outbox import enqueue_with_transaction
+from govhub.core.outbox import enqueue_with_transaction, task_table
 
 logger = logging.getLogger(__name__)
 
@@ -239,23 +239,13 @@ def _record_taken(
             finished.add(row.pk)
 
 
-def _task_rows(task_: Any) -> Any:
-    """The table of the database task backend when `task_` runs on it, else None."""
-    try:
-        from django_tasks_db import DatabaseBackend
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # pragma: no cover - the package is a dependency
-        return None
-    return DBTaskResult if isinstance(task_.get_backend(), DatabaseBackend) else None
-
-
 def _linger(result: TaskResult) -> None:
     """With the database backend, wait until the event is `GOVHUB_BACKGROUND_LINGER_SECONDS`
     old (0.5 by default) before taking the others: under a steady stream of submissions
     the worker would otherwise take each event the moment it commits, one run each, and
     pay a run's fixed cost (claim, row updates, one statement per table) per event. The
     events of that half second go in one run instead; a backlog is never waited for."""
-    if _task_rows(result.task) is None or result.enqueued_at is None:
+    if task_table(result.task) is None or result.enqueued_at is None:
         return
     linger = float(getattr(settings, "GOVHUB_BACKGROUND_LINGER_SECONDS", 0.5))
     wait = linger - (timezone.now() - result.enqueued_at).total_seconds()
@@ -267,7 +257,7 @@ def _take_waiting(result: TaskResult, *, limit: int) -> list[Any]:
     """Up to `limit` other background runs waiting in the database queue of `result`,
     claimed for this run: locked (skipping rows another worker holds) and marked
     running in one short transaction. None with any other backend."""
-    rows = _task_rows(result.task)
+    rows = task_table(result.task)
     if limit <= 0 or rows is None:
         return []
     waiting = rows.objects.ready().filter(
@@ -318,7 +308,7 @@ def requeue_stalled_background_runs() -> dict[str, int]:
     """Periodic job: background runs marked running for longer than `STALLED_AFTER` (the
     worker that took them died) wait in the queue again. Their handlers are safe to run
     twice."""
-    rows = _task_rows(run_background_handlers)
+    rows = task_table(run_background_handlers)
     if rows is None:
         return {"requeued": 0}
     requeued = rows.objects.filter(

@@ -17,16 +17,20 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
 
-def _in_database(task: Any, using: str) -> bool:
+def task_table(task: Any) -> Any:
+    """The database task backend's table (`DBTaskResult`) when `task` runs on that
+    backend, else None."""
     try:
         from django_tasks_db import DatabaseBackend
+        from django_tasks_db.models import DBTaskResult
     except ImportError:  # pragma: no cover - the package is a dependency
-        return False
-    if not isinstance(task.get_backend(), DatabaseBackend):
-        return False
-    from django_tasks_db.models import DBTaskResult
+        return None
+    return DBTaskResult if isinstance(task.get_backend(), DatabaseBackend) else None
 
-    return router.db_for_write(DBTaskResult) == using
+
+def _in_database(task: Any, using: str) -> bool:
+    table = task_table(task)
+    return table is not None and router.db_for_write(table) == using
 
 
 def enqueue_with_transaction(
