@@ -12,10 +12,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.responses import Status
 
-from govhub.cases import services
+from govhub.cases import selectors, services
 from govhub.cases.api_auth import AUTH, caller_of, check_revision, guarded, visible_case
 from govhub.cases.api_bodies import multipart_body, read_files, read_payload
-from govhub.cases.api_detail import detail_of, receipt_of
+from govhub.cases.api_detail import detail_of, detail_out, receipt_of
 from govhub.cases.api_routes import (
     ACTING_FOR_EXTRA,
     CREATE_RESPONSES,
@@ -131,7 +131,7 @@ def case_submit(request: HttpRequest) -> Any:
             mobile=payload.applicant.mobile,
             uscc=payload.applicant.uscc.strip().upper(),
         )
-    case, created = services.case_submit_once(
+    submitted = services.case_submit_once(
         actor=caller.user,
         channel=payload.channel or caller.default_channel,
         item=item,
@@ -145,11 +145,15 @@ def case_submit(request: HttpRequest) -> Any:
         proxy_note=payload.proxy_note,
         request=request,
     )
-    if not created:  # a retried request: the case the first one created
+    case = submitted.case
+    if not submitted.created:  # a retried request: the case the first one created
         return Status(200, detail_of(request, caller, case))
     if _prefers_minimal(request):
         return Status(201, receipt_of(request, case))
-    return Status(201, detail_of(request, caller, case))
+    detail = selectors.case_detail_submitted(
+        actor=caller.user, submitted=submitted, acting_for=caller.acting_for
+    )
+    return Status(201, detail_out(request, caller, detail))
 
 
 # --- Drafts -------------------------------------------------------------------------------------

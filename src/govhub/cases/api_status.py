@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from ninja import Query
 from ninja.responses import Status
 
-from govhub.cases import selectors
+from govhub.cases import selectors_public
 from govhub.cases.api_detail import labelled
 from govhub.cases.api_routes import E, endpoint
 from govhub.cases.api_schemas import PublicStatusOut, StatusQuery
@@ -28,7 +28,7 @@ STATUS_FAILURES = 10
 STATUS_WINDOW_SECONDS = 600
 
 
-def _public(found: selectors.PublicStatus) -> dict[str, Any]:
+def _public(found: selectors_public.PublicStatus) -> dict[str, Any]:
     return {
         "number": found.number,
         "title": found.title,
@@ -108,7 +108,7 @@ def case_status(request: HttpRequest, params: Query[StatusQuery]) -> Any:
     address = client_ip(request) or "unknown"
     if wait := status_wait(address):
         return _too_many(request, wait)
-    found = selectors.case_public_status(number=params.number, id_tail=params.id_tail)
+    found = selectors_public.case_public_status(number=params.number, id_tail=params.id_tail)
     if found is None:
         status_failure(address)
         raise NotFound(

@@ -9,10 +9,9 @@ Nobody else sees a case, and a system administrator is no exception (separation 
 from __future__ import annotations
 
 import datetime
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -39,6 +38,9 @@ from govhub.core.requestid import request_cache
 from govhub.identity.models import Enterprise
 from govhub.organizations.models import Position, Region
 from govhub.organizations.policies import valid_positions
+
+if TYPE_CHECKING:
+    from govhub.cases.services_intake import Submitted
 
 Role = Position.Role
 
@@ -373,13 +375,19 @@ def case_visible(
     prefetch_related_objects(
         [case], "assignee", "submitted_by", "window", "service_point", "enterprise"
     )
+    return case, case_viewer(actor, case, acting_for=acting_for)
+
+
+def case_viewer(actor: Any, case: Case, *, acting_for: Enterprise | None) -> str:
+    """How `actor` sees `case`: "staff" (one of the cases they may open as staff),
+    "applicant", or `NotFound`: someone who may not see it learns nothing, not even that
+    it exists."""
     if case.state != State.DRAFT and staff_cases(actor).filter(pk=case.pk).exists():
-        return case, "staff"
+        return "staff"
     if policies.is_applicant(actor, case, acting_for=acting_for) or (
         case.service_point_id is not None and case.submitted_by_id == getattr(actor, "pk", None)
     ):
-        return case, "applicant"
-    # Someone who may not see it learns nothing, not even that it exists.
+        return "applicant"
     raise NotFound(_not_found())
 
 
@@ -458,6 +466,69 @@ def _can_claim(actor: Any, case: Case) -> bool:
     return step is not None and policies.can_act_on_step(actor, step)
 
 
+def _material_rows(case: Case, held: list[CaseMaterial]) -> list[MaterialRow]:
+    """The version's materials in catalogue order, each with what the case holds for it
+    (`held`, in id order), then anything held under no catalogue material."""
+    rows: list[MaterialRow] = []
+    by_material: dict[int, MaterialRow] = {}
+    # Kept on the version: the page's forms list the same materials again.
+    prefetch_related_objects([case.version], "materials")
+    for material in case.version.materials.all():
+        row = MaterialRow(material.pk, material.display_name, material.required)
+        by_material[material.pk] = row
+        rows.append(row)
+    for item in held:
+        if item.material_id in by_material:
+            by_material[item.material_id].held.append(item)
+        else:
+            rows.append(MaterialRow(None, item.name, False, [item]))
+    return rows
+
+
+def _history_seen_by(viewer: str, history: list[CaseEvent]) -> list[CaseEvent]:
+    if viewer != "applicant":
+        return history
+    return [
+        e for e in history if TRANSITIONS.get(e.action) and TRANSITIONS[e.action].applicant_relevant
+    ]
+
+
+def case_detail_submitted(
+    *, actor: Any, submitted: Submitted, acting_for: Enterprise | None = None
+) -> CaseDetail:
+    """`case_detail` of the case a submission has just created, from what the submission
+    holds (`services.case_submit_once`): the case with its item, version, department and
+    region, its material rows and its submission event. A case not yet accepted has no
+    steps, supplements, procedures, deadline changes, results or fees, so the only reads
+    left are the ones that tell how `actor` sees it. A submission without those rows (a
+    draft submitted, a repeated request) is read as `case_detail` reads it."""
+    case = submitted.case
+    if submitted.materials is None or submitted.event is None or case.accepted_on is not None:
+        return case_detail(actor=actor, case_id=case.pk, acting_for=acting_for)
+    viewer = case_viewer(actor, case, acting_for=acting_for)
+    held = sorted(
+        (m for m in submitted.materials if viewer == "staff" or not m.is_internal),
+        key=lambda m: m.pk,
+    )
+    # `available_actions` reads `case.steps.all()`: a new case has none.
+    case._prefetched_objects_cache = {"steps": []}  # type: ignore[attr-defined]
+    return CaseDetail(
+        case=case,
+        viewer=viewer,
+        clock=case_clock(case),
+        steps=[],
+        materials=_material_rows(case, held),
+        supplements=[],
+        open_supplement=None,
+        procedures=[],
+        deadlines=[],
+        history=_history_seen_by(viewer, [submitted.event]),
+        results=[],
+        fees=[],
+        actions=available_actions(actor, case, viewer=viewer, acting_for=acting_for),
+    )
+
+
 def case_detail(
     *,
     actor: Any,
@@ -489,29 +560,10 @@ def case_detail(
     held_qs = case.materials.filter(is_current=True).select_related("material").order_by("id")
     if viewer == "applicant":
         held_qs = held_qs.filter(is_internal=False)  # staff attachments stay internal
-    held = list(held_qs)
-    rows: list[MaterialRow] = []
-    by_material: dict[int, MaterialRow] = {}
-    # Kept on the version: the page's forms list the same materials again.
-    prefetch_related_objects([case.version], "materials")
-    for material in case.version.materials.all():
-        row = MaterialRow(material.pk, material.display_name, material.required)
-        by_material[material.pk] = row
-        rows.append(row)
-    for item in held:
-        if item.material_id in by_material:
-            by_material[item.material_id].held.append(item)
-        else:
-            rows.append(MaterialRow(None, item.name, False, [item]))
+    rows = _material_rows(case, list(held_qs))
     supplements = list(case.supplements.order_by("requested_at"))
     history_qs = case.events.select_related("actor", "step").order_by("occurred_at", "id")
-    history = list(history_qs)
-    if viewer == "applicant":
-        history = [
-            e
-            for e in history
-            if TRANSITIONS.get(e.action) and TRANSITIONS[e.action].applicant_relevant
-        ]
+    history = _history_seen_by(viewer, list(history_qs))
     return CaseDetail(
         case=case,
         viewer=viewer,
@@ -529,61 +581,4 @@ def case_detail(
         if case.state in _ISSUED
         else [],
         actions=available_actions(actor, case, viewer=viewer, acting_for=acting_for),
-    )
-
-
-# --- public status ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PublicStatus:
-    number: str
-    title: str
-    department: str
-    state: str
-    state_label: str
-    submitted_at: Any
-    accepted_on: datetime.date | None
-    promised_due: datetime.date | None
-    completed_at: Any
-    applicant: str  # masked
-    timeline: list[tuple[Any, str]]
-
-
-def case_public_status(*, number: str, id_tail: str) -> PublicStatus | None:
-    """The public status look-up: the case number plus the last 6 characters of the
-    applicant's ID number (or, for an enterprise, of its credit code). Shows masked data
-    only; a wrong pair and an unknown number look the same."""
-    number = (number or "").strip()
-    tail = (id_tail or "").strip().upper()
-    if not number or len(tail) != 6:
-        return None
-    case = (
-        Case.objects.select_related("department")
-        .filter(number=number)
-        .exclude(state=State.DRAFT)
-        .first()
-    )
-    if case is None:
-        return None
-    secret = (case.enterprise_uscc or case.applicant_id_number or "").upper()
-    if len(secret) < 6 or not hmac.compare_digest(secret[-6:], tail):
-        return None
-    events = case.events.filter(
-        action__in=[a for a, rule in TRANSITIONS.items() if rule.applicant_relevant]
-    ).order_by("occurred_at", "id")
-    return PublicStatus(
-        number=case.number or "",
-        title=case.title,
-        department=case.department.display_name
-        if hasattr(case.department, "display_name")
-        else case.department.name,
-        state=case.state,
-        state_label=str(State(case.state).label),
-        submitted_at=case.submitted_at,
-        accepted_on=case.accepted_on,
-        promised_due=case.promised_due,
-        completed_at=case.completed_at,
-        applicant=case.enterprise_name or case.masked_applicant_name,
-        timeline=[(event.occurred_at, str(Action(event.action).label)) for event in events],
     )

@@ -8,6 +8,7 @@ person or an enterprise they have looked up (window, post, hotline, service poin
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -32,7 +33,7 @@ from govhub.cases.intake_support import (
     store_files,
     store_one,
 )
-from govhub.cases.models import Case, CaseMaterial, CaseResult, Channel
+from govhub.cases.models import Case, CaseEvent, CaseMaterial, CaseResult, Channel
 from govhub.cases.service_support import (
     OPEN_FOR_APPLICANT,
     applicant_label,
@@ -192,7 +193,7 @@ def case_submit(
     """Submit an application on any channel; the same `idempotency_key` from the same
     person gives back the case the first call created (a double click, a retried request).
     The same key for another application is a `Conflict` (`idempotency_key_reused`)."""
-    case, _created = case_submit_once(
+    return case_submit_once(
         actor=actor,
         channel=channel,
         item=item,
@@ -206,8 +207,20 @@ def case_submit(
         door_to_door=door_to_door,
         proxy_note=proxy_note,
         request=request,
-    )
-    return case
+    ).case
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What `case_submit_once` did: the case, and whether this call created it. A case
+    this call created from scratch (not from a draft) comes with every row it holds, its
+    materials and its submission event, so that its screen need not read them back
+    (`selectors.case_detail_submitted`)."""
+
+    case: Case
+    created: bool
+    materials: list[CaseMaterial] | None = None
+    event: CaseEvent | None = None
 
 
 def case_submit_once(
@@ -225,15 +238,15 @@ def case_submit_once(
     door_to_door: bool = False,
     proxy_note: str = "",
     request: HttpRequest | None = None,
-) -> tuple[Case, bool]:
-    """`case_submit`, telling whether this call created the case (`True`) or gave back
-    the one an earlier call with the same key created (`False`)."""
+) -> Submitted:
+    """`case_submit`, telling whether this call created the case or gave back the one
+    an earlier call with the same key created."""
     key = (idempotency_key or "").strip()[:64] or None
     existing = _existing_submission(actor, key)
     if existing is not None:
-        return _same_application(existing, item, draft), False
+        return Submitted(_same_application(existing, item, draft), created=False)
     try:
-        case = _submit(
+        return _submit(
             actor=actor,
             channel=channel,
             item=item,
@@ -253,8 +266,7 @@ def case_submit_once(
         existing = _existing_submission(actor, key)
         if existing is None:
             raise
-        return _same_application(existing, item, draft), False
-    return case, True
+        return Submitted(_same_application(existing, item, draft), created=False)
 
 
 _submit_denials = audit_denials("cases.case.submit", target_keywords=("draft",))
@@ -277,7 +289,7 @@ def _submit(
     door_to_door: bool,
     proxy_note: str,
     request: HttpRequest | None,
-) -> Case:
+) -> Submitted:
     """Everything is checked before anything is written; then the case is saved once, in
     its submitted state, with all its material rows in one statement."""
     if channel not in Channel.values:
@@ -287,7 +299,7 @@ def _submit(
         case = lock_case(draft)
         if case.state != State.DRAFT:
             if key and case.idempotency_key == key:
-                return case
+                return Submitted(case, created=False)
             check_transition(Action.SUBMIT, case.state)
         if not policies.can_change_as_applicant(actor, case, acting_for=acting_for):
             raise Forbidden()
@@ -307,6 +319,12 @@ def _submit(
             form_data=dict(form_data or {}),
             submitted_by=actor,
         )
+        # The item's department and region, when it was read with them, answer for the
+        # case's too (the case screen a submission answers with names both).
+        if ImplementationItem.department.is_cached(item):
+            case.department = item.department
+        if ImplementationItem.region.is_cached(item):
+            case.region = item.region
     version = applicable_version(item, channel)
     copy_limits(case, version)  # a draft is re-pinned to the version in force now
     case.channel = channel
@@ -345,8 +363,8 @@ def _submit(
     case.idempotency_key = key
     case.revision += 1  # saved with the case: `record` need not bump it again
     case.save()
-    plan.save(case, actor=actor)
-    record(
+    materials = plan.save(case, actor=actor)
+    event = record(
         case=case,
         action=Action.SUBMIT,
         actor=actor,
@@ -358,7 +376,9 @@ def _submit(
         request=request,
         revision_saved=True,
     )
-    return case
+    if draft is not None:
+        return Submitted(case, created=True)
+    return Submitted(case, created=True, materials=materials, event=event)
 
 
 @audit_denials("cases.case.resubmit", target_keywords=("case",))

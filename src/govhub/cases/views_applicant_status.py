@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from govhub.cases import selectors
+from govhub.cases import selectors_public
 from govhub.cases.views_applicant_common import Flavour
 from govhub.core.audit import client_ip
 from govhub.core.validators import to_ascii
@@ -69,7 +69,7 @@ def status_lookup(request: HttpRequest, fl: Flavour) -> HttpResponse:
     if field_errors:
         context["field_errors"] = field_errors
         return render(request, fl.template("status.html"), context, status=422)
-    result = selectors.case_public_status(number=number, id_tail=tail)
+    result = selectors_public.case_public_status(number=number, id_tail=tail)
     if result is None:
         _status_failed(request)
         context["not_found"] = _(

@@ -254,6 +254,49 @@ def test_one_call_submission_with_files_from_the_mobile_app(client: Any, token_f
     assert body["url"].endswith(f"{BASE}/{case.number}")
 
 
+def _answer_and_read_back(client: Any, data: dict[str, Any], headers: dict[str, Any]) -> Any:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(ROOT, data=data, **headers)
+    statements = len(queries.captured_queries)  # before the next request clears the log
+    assert response.status_code == 201, response.content
+    answer = response.json()
+    return answer, detail(client, answer["number"], **headers), statements
+
+
+@pytest.mark.parametrize("caller", ["person", "enterprise", "window_clerk"])
+def test_the_submission_answers_with_the_case_as_read_back(
+    client: Any, token_for: Any, team: dict[str, Any], caller: str
+) -> None:
+    """The whole-case answer is built from what the submission holds, not read back; it
+    must be the same screen a read gives (viewer, materials, history, actions)."""
+    item = team["item"]
+    person = VerifiedPersonFactory()
+    if caller == "person":
+        headers = token_for(person)
+        data = submission(item, person)
+    elif caller == "enterprise":
+        authorization = AgentAuthorizationFactory(agent=person)
+        headers = token_for(person) | {"HTTP_X_ACTING_FOR": authorization.enterprise.uscc}
+        files = {m.pk: pdf_upload(f"{m.name}.pdf") for m in item.published_version.materials.all()}
+        data = submission(item, person, files=files)
+    else:
+        headers = token_for(team["clerk"])
+        data = submission(
+            item,
+            person,
+            files={},
+            channel="window",
+            applicant={"name": person.full_name, "id_number": person.id_number},
+            paper_material_ids=[application_form(item).pk],
+        )
+    answer, read_back, statements = _answer_and_read_back(client, data, headers)
+    assert answer == read_back
+    assert answer["viewer"] == ("staff" if caller == "window_clerk" else "applicant")
+    assert [h["action"]["value"] for h in answer["history"]] == ["submit"]
+    # Reading the case back cost 6 (person) or 7 more statements (24, 33 and 32).
+    assert statements == {"person": 18, "enterprise": 26, "window_clerk": 25}[caller]
+
+
 def test_the_same_idempotency_key_twice_creates_one_case(client: Any, as_user: Any) -> None:
     applicant = VerifiedPersonFactory()
     item = make_online_item()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from govhub.cases import selectors, services
+from govhub.cases import selectors, selectors_public, services
 from govhub.cases.models import Channel
 from govhub.cases.tests.factories import (
     CaseFactory,
@@ -140,12 +140,17 @@ def test_queue_query_count_does_not_grow_with_the_page(django_assert_max_num_que
 def test_public_status_needs_the_right_tail_and_shows_masked_data() -> None:
     person = VerifiedPersonFactory()
     case = submit_case(applicant=person)
-    assert selectors.case_public_status(number=case.number or "", id_tail="000000") is None
-    status = selectors.case_public_status(number=case.number or "", id_tail=person.id_number[-6:])
+    assert selectors_public.case_public_status(number=case.number or "", id_tail="000000") is None
+    status = selectors_public.case_public_status(
+        number=case.number or "", id_tail=person.id_number[-6:]
+    )
     assert status is not None and status.number == case.number
     assert person.full_name not in status.applicant
     assert status.timeline and status.state == State.SUBMITTED
-    assert selectors.case_public_status(number="230400-20990101-000001", id_tail="123456") is None
+    assert (
+        selectors_public.case_public_status(number="230400-20990101-000001", id_tail="123456")
+        is None
+    )
 
 
 def test_other_departments_clerk_cannot_see_through_a_window(
