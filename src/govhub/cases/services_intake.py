@@ -49,11 +49,13 @@ from govhub.catalog.models import ImplementationItem, Material
 from govhub.core.audit import audit_denials, audit_log
 from govhub.core.errors import Conflict, Forbidden, InvalidInput
 from govhub.identity.models import Enterprise, User
+from govhub.registries.selectors import lookups_survive_rollback
 
 # --- services -----------------------------------------------------------------------------
 
 
 @audit_denials("cases.case.save_draft", target_keywords=("case",))
+@lookups_survive_rollback
 @transaction.atomic
 def case_draft_save(
     *,
@@ -273,6 +275,7 @@ _submit_denials = audit_denials("cases.case.submit", target_keywords=("draft",))
 
 
 @_submit_denials
+@lookups_survive_rollback
 @transaction.atomic
 def _submit(
     *,

@@ -82,9 +82,22 @@ def upstream_claims(claims: dict[str, Any]) -> UpstreamClaims:
     )
 
 
-@transaction.atomic
 def upstream_account_link(*, claims: UpstreamClaims, request: HttpRequest | None) -> User:
-    """The local account of the upstream person, created when the registry confirms them."""
+    """The local account of the upstream person, created when the registry confirms them.
+    A person the registry does not confirm is refused (`InvalidInput`) after the refusal,
+    with the registry look-up that led to it, has been recorded."""
+    user = _link(claims=claims, request=request)
+    if user is None:
+        raise InvalidInput(
+            _(
+                "人口库中没有与该姓名和身份证号码一致的在册人员，无法创建账号。请到政务服务大厅窗口办理。"
+            )
+        )
+    return user
+
+
+@transaction.atomic
+def _link(*, claims: UpstreamClaims, request: HttpRequest | None) -> User | None:
     from govhub.registries.selectors import id_number_hash, resident_verify
 
     number_hash = id_number_hash(claims.id_number)
@@ -117,11 +130,7 @@ def upstream_account_link(*, claims: UpstreamClaims, request: HttpRequest | None
             changes={"reason": match.outcome, "upstream_sub": claims.subject},
             request=request,
         )
-        raise InvalidInput(
-            _(
-                "人口库中没有与该姓名和身份证号码一致的在册人员，无法创建账号。请到政务服务大厅窗口办理。"
-            )
-        )
+        return None
     user = User(
         kind=User.Kind.PERSON,
         full_name=claims.name,

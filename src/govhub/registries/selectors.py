@@ -1,6 +1,8 @@
 """Reading the base registries. Every function records a `RegistryLookup`: who looked up
 whom, for which department, why (`purpose`, required) and what it found, and appends its
-audit record (`registries.lookup.<operation>`) in the same transaction, found or not.
+audit record (`registries.lookup.<operation>`) in the same transaction, found or not; a
+service that reads them inside its own transaction keeps those records when it fails
+(`lookups_survive_rollback`).
 There is no other sanctioned way to read `Resident` or `LegalEntity` (a later issue puts
 these behind the data-exchange gateway, which passes the requesting `department`).
 
@@ -10,7 +12,11 @@ callers pass what the person typed. A malformed number simply is not found.
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -41,6 +47,7 @@ __all__ = [
     "legal_entity_get",
     "legal_entity_verify_representative",
     "lookups_about",
+    "lookups_survive_rollback",
     "normalize_name",
     "record_lookup",
     "resident_get",
@@ -49,6 +56,14 @@ __all__ = [
 
 ResidentOutcome = Literal["match", "name_mismatch", "not_found", "inactive"]
 RepresentativeOutcome = Literal["match", "not_found", "not_representative", "inactive"]
+
+logger = logging.getLogger(__name__)
+
+# The look-ups recorded inside the service `lookups_survive_rollback` is running, each as
+# the keyword arguments of its `record_lookup`; None outside such a service.
+_in_service: ContextVar[list[dict[str, Any]] | None] = ContextVar(
+    "registries_lookups_in_service", default=None
+)
 
 # Interpuncts typed for the separator in names such as 阿依古丽·买买提.
 _NAME_DOTS = re.compile(r"[\u00b7\u2022\u2027\u30fb\uff0e\u0387.]")
@@ -138,6 +153,23 @@ def record_lookup(
     one (no savepoint of their own: a look-up inside a case's submission costs no extra
     statements), else in a transaction of their own."""
     _require_purpose(purpose)
+    made = _in_service.get()
+    if made is not None:
+        made.append(
+            {
+                "actor": actor,
+                "registry": registry,
+                "operation": operation,
+                "purpose": purpose,
+                "subject_hash": subject_hash,
+                "subject_label": subject_label,
+                "outcome": outcome,
+                "request": request,
+                "actor_label": actor_label,
+                "department": department,
+                "role": role,
+            }
+        )
     purpose = purpose.strip()
     with transaction.atomic(savepoint=False):
         user = actor if getattr(actor, "is_authenticated", False) else None
@@ -180,6 +212,44 @@ def record_lookup(
             role=role,
         )
         return lookup
+
+
+def lookups_survive_rollback[**P, R](service: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a service that reads the registries inside its transaction; put it
+    directly outside `@transaction.atomic`. When the service fails, its transaction rolls
+    back, and with it the access-log rows and audit records of the look-ups it made: they
+    are written again after it (in the caller's transaction, or in one of their own). So a
+    read of the registries leaves its record even when the work it was for is refused: a
+    clerk's name-and-number check that did not match, an application missing a material.
+    When the service succeeds, nothing more is written."""
+
+    @functools.wraps(service)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        made: list[dict[str, Any]] = []
+        token = _in_service.set(made)
+        try:
+            result = service(*args, **kwargs)
+        except BaseException:
+            # Written again where the caller's own look-ups are collected, if anywhere.
+            _in_service.reset(token)
+            _record_again(made)
+            raise
+        _in_service.reset(token)
+        return result
+
+    return wrapper
+
+
+def _record_again(made: list[dict[str, Any]]) -> None:
+    for lookup in made:
+        try:
+            record_lookup(**lookup)
+        except Exception:
+            # The service's own error is the one the caller must see.
+            logger.exception(
+                "a registry look-up rolled back with its service could not be recorded again",
+                extra={"registry": lookup.get("registry"), "operation": lookup.get("operation")},
+            )
 
 
 def _require_purpose(purpose: str) -> None:

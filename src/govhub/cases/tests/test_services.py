@@ -24,6 +24,7 @@ from govhub.core.models import AuditEvent
 from govhub.identity.tests.factories import VerifiedPersonFactory
 from govhub.organizations.models import Position
 from govhub.organizations.tests.factories import DepartmentFactory
+from govhub.registries.models import RegistryLookup
 
 pytestmark = pytest.mark.django_db
 Role = Position.Role
@@ -182,6 +183,26 @@ def test_window_intake_checks_the_population_registry(team: dict[str, Any]) -> N
             paper_material_ids=[application_form(team["item"]).pk],
         )
     assert "applicant.id_number" in caught.value.fields
+    # The refused check is still in the access log and the audit trail: the submission
+    # rolled back, its look-up's records did not.
+    lookup = RegistryLookup.objects.get()
+    assert (lookup.actor, lookup.outcome) == (team["clerk"], RegistryLookup.Outcome.NAME_MISMATCH)
+    assert AuditEvent.objects.filter(
+        action="registries.lookup.resident_verify", object_id=str(lookup.pk)
+    ).exists()
+    assert not Case.objects.exists()
+
+
+def test_an_application_refused_after_reading_the_registry_keeps_the_lookup() -> None:
+    """The government-held ID card is looked up in the population registry before the
+    missing application form refuses the submission."""
+    applicant = VerifiedPersonFactory()
+    with pytest.raises(InvalidInput) as caught:
+        submit_case(applicant=applicant, files={})
+    assert caught.value.code == "materials_missing"
+    lookup = RegistryLookup.objects.get()
+    assert (lookup.actor, lookup.outcome) == (applicant, RegistryLookup.Outcome.MATCH)
+    assert not Case.objects.exists()
 
 
 def test_a_clerk_of_another_department_cannot_take_in_the_item(team: dict[str, Any]) -> None:

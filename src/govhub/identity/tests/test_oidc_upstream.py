@@ -21,7 +21,7 @@ from govhub.identity.tests.oidc_support import (
     close_browsers,
     make_client,
 )
-from govhub.registries.models import Resident
+from govhub.registries.models import RegistryLookup, Resident
 from govhub.registries.tests.factories import ResidentFactory
 
 
@@ -127,6 +127,11 @@ def test_a_name_that_does_not_match_the_registry_is_refused():
             request=None,
         )
     assert not User.objects.exists()
+    # The refusal and the look-up that led to it are recorded all the same.
+    assert RegistryLookup.objects.get().outcome == RegistryLookup.Outcome.NAME_MISMATCH
+    refusal = AuditEvent.objects.get(action="identity.upstream.link")
+    assert refusal.outcome == AuditEvent.Outcome.FAILURE
+    assert refusal.changes["reason"] == "name_mismatch"
 
 
 @pytest.mark.parametrize(

@@ -142,3 +142,70 @@ def test_a_lookup_without_purpose_records_nothing(clerk):
         resident_get(actor=clerk, id_number=UNKNOWN, purpose=" ")
     assert not RegistryLookup.objects.exists()
     assert not AuditEvent.objects.exists()
+
+
+# --- look-ups inside a service that fails --------------------------------------------------
+
+
+class Refused(Exception):
+    pass
+
+
+def _service_that_reads(*, fail: bool, clerk: object) -> None:
+    from django.db import transaction
+
+    from govhub.registries.selectors import lookups_survive_rollback
+
+    @lookups_survive_rollback
+    @transaction.atomic
+    def service() -> None:
+        resident_verify(actor=clerk, name="别人", id_number=UNKNOWN, purpose="窗口受理核验")
+        legal_entity_get(actor=clerk, uscc="91230400MA1B2C3D4E", purpose="窗口受理核验")
+        if fail:
+            raise Refused
+
+    service()
+
+
+def test_a_failed_service_keeps_the_records_of_its_lookups(clerk):
+    """Its transaction rolls back, and the look-ups' records with it: they are written
+    again, once each, with their audit records."""
+    with pytest.raises(Refused):
+        _service_that_reads(fail=True, clerk=clerk)
+    lookups = RegistryLookup.objects.order_by("pk")
+    assert [(row.operation, row.outcome) for row in lookups] == [
+        (RegistryLookup.Operation.RESIDENT_VERIFY, RegistryLookup.Outcome.NOT_FOUND),
+        (RegistryLookup.Operation.LEGAL_ENTITY_GET, RegistryLookup.Outcome.NOT_FOUND),
+    ]
+    assert lookups[0].purpose == "窗口受理核验" and lookups[0].actor == clerk
+    trail = AuditEvent.objects.filter(action__startswith="registries.lookup.")
+    assert sorted(trail.values_list("object_id", flat=True)) == sorted(
+        str(pk) for pk in lookups.values_list("pk", flat=True)
+    )
+
+
+def test_a_service_that_succeeds_records_each_lookup_once(clerk):
+    _service_that_reads(fail=False, clerk=clerk)
+    assert RegistryLookup.objects.count() == 2
+    assert AuditEvent.objects.filter(action__startswith="registries.lookup.").count() == 2
+
+
+def test_nested_services_record_each_lookup_once_when_both_fail(clerk):
+    from django.db import transaction
+
+    from govhub.registries.selectors import lookups_survive_rollback
+
+    @lookups_survive_rollback
+    @transaction.atomic
+    def outer() -> None:
+        resident_verify(actor=clerk, name="别人", id_number=UNKNOWN, purpose="窗口受理核验")
+        with pytest.raises(Refused):
+            _service_that_reads(fail=True, clerk=clerk)
+        raise Refused
+
+    with pytest.raises(Refused):
+        outer()
+    # The outer look-up, and the inner two that were written again inside the outer
+    # transaction and rolled back with it: each recorded once.
+    assert RegistryLookup.objects.count() == 3
+    assert AuditEvent.objects.filter(action__startswith="registries.lookup.").count() == 3
