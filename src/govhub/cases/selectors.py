@@ -507,7 +507,11 @@ def case_detail_submitted(
         return case_detail(actor=actor, case_id=case.pk, acting_for=acting_for)
     viewer = case_viewer(actor, case, acting_for=acting_for)
     held = sorted(
-        (m for m in submitted.materials if viewer == "staff" or not m.is_internal),
+        (
+            m
+            for m in submitted.materials
+            if m.is_current and (viewer == "staff" or not m.is_internal)
+        ),
         key=lambda m: m.pk,
     )
     # `available_actions` reads `case.steps.all()`: a new case has none.

@@ -235,6 +235,11 @@ def lookups_survive_rollback[**P, R](service: Callable[P, R]) -> Callable[P, R]:
             _record_again(made)
             raise
         _in_service.reset(token)
+        # Now part of the caller's transaction: if the caller is such a service and fails
+        # in turn, they roll back with it.
+        outer = _in_service.get()
+        if outer is not None:
+            outer.extend(made)
         return result
 
     return wrapper

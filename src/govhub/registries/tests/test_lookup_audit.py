@@ -209,3 +209,20 @@ def test_nested_services_record_each_lookup_once_when_both_fail(clerk):
     # transaction and rolled back with it: each recorded once.
     assert RegistryLookup.objects.count() == 3
     assert AuditEvent.objects.filter(action__startswith="registries.lookup.").count() == 3
+
+
+def test_a_service_that_succeeds_inside_one_that_fails_keeps_its_lookups(clerk):
+    from django.db import transaction
+
+    from govhub.registries.selectors import lookups_survive_rollback
+
+    @lookups_survive_rollback
+    @transaction.atomic
+    def outer() -> None:
+        _service_that_reads(fail=False, clerk=clerk)
+        raise Refused
+
+    with pytest.raises(Refused):
+        outer()
+    assert RegistryLookup.objects.count() == 2
+    assert AuditEvent.objects.filter(action__startswith="registries.lookup.").count() == 2
