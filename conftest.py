@@ -111,3 +111,66 @@ def _reference_data_in_transactional_tests(request: pytest.FixtureRequest) -> No
     )
     if transactional or "live_server" in request.fixturenames:
         request.getfixturevalue("seeded_calendar")
+
+
+# --- connections left open at the end (PostgreSQL) -----------------------------------------
+# Dropping a test database fails when a session is still connected to it ("is being accessed
+# by other users"): a connection some test, thread or server left open. Where each connection
+# was opened is remembered, and any still open when the databases are about to be dropped is
+# reported as a warning naming the test, the thread and the code that opened it.
+
+_OPENED: dict[int, tuple[str, str, str]] = {}
+_CURRENT_TEST = ["(no test yet)"]
+
+
+def _remember_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if connection.vendor != "postgresql":
+        return
+    import threading
+    import traceback
+
+    where = "".join(traceback.format_stack(limit=30)[:-2])
+    _OPENED[connection.connection.info.backend_pid] = (
+        _CURRENT_TEST[0],
+        threading.current_thread().name,
+        where,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_remember_connection, weak=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    _CURRENT_TEST[0] = item.nodeid
+    yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """pytest-django's, then, before the databases are dropped, a warning for every session
+    still connected to the test database."""
+    yield
+    import warnings
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, left(query, 200) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        left = cursor.fetchall()
+    for pid, state, query in left:
+        test, thread, where = _OPENED.get(pid, ("(not opened by this process)", "-", ""))
+        warnings.warn(
+            f"a session is still connected to the test database: pid {pid}, {state}, last "
+            f"query {query!r}; opened during {test} in thread {thread!r} at:\n{where}",
+            pytest.PytestWarning,
+            stacklevel=1,
+        )
