@@ -5,6 +5,7 @@ subject masked and by its keyed hash) and the source address; never a full ID nu
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 from django.test import RequestFactory
 
 from govhub.core.models import AuditEvent
@@ -16,6 +17,7 @@ from govhub.registries.models import RegistryLookup
 from govhub.registries.selectors import (
     legal_entity_get,
     legal_entity_verify_representative,
+    lookups_survive_rollback,
     resident_get,
     resident_verify,
 )
@@ -151,11 +153,13 @@ class Refused(Exception):
     pass
 
 
+def _recorded() -> tuple[int, int]:
+    """Access-log rows and their audit records."""
+    audited = AuditEvent.objects.filter(action__startswith="registries.lookup.").count()
+    return RegistryLookup.objects.count(), audited
+
+
 def _service_that_reads(*, fail: bool, clerk: object) -> None:
-    from django.db import transaction
-
-    from govhub.registries.selectors import lookups_survive_rollback
-
     @lookups_survive_rollback
     @transaction.atomic
     def service() -> None:
@@ -186,15 +190,10 @@ def test_a_failed_service_keeps_the_records_of_its_lookups(clerk):
 
 def test_a_service_that_succeeds_records_each_lookup_once(clerk):
     _service_that_reads(fail=False, clerk=clerk)
-    assert RegistryLookup.objects.count() == 2
-    assert AuditEvent.objects.filter(action__startswith="registries.lookup.").count() == 2
+    assert _recorded() == (2, 2)
 
 
 def test_nested_services_record_each_lookup_once_when_both_fail(clerk):
-    from django.db import transaction
-
-    from govhub.registries.selectors import lookups_survive_rollback
-
     @lookups_survive_rollback
     @transaction.atomic
     def outer() -> None:
@@ -207,15 +206,10 @@ def test_nested_services_record_each_lookup_once_when_both_fail(clerk):
         outer()
     # The outer look-up, and the inner two that were written again inside the outer
     # transaction and rolled back with it: each recorded once.
-    assert RegistryLookup.objects.count() == 3
-    assert AuditEvent.objects.filter(action__startswith="registries.lookup.").count() == 3
+    assert _recorded() == (3, 3)
 
 
 def test_a_service_that_succeeds_inside_one_that_fails_keeps_its_lookups(clerk):
-    from django.db import transaction
-
-    from govhub.registries.selectors import lookups_survive_rollback
-
     @lookups_survive_rollback
     @transaction.atomic
     def outer() -> None:
@@ -224,5 +218,4 @@ def test_a_service_that_succeeds_inside_one_that_fails_keeps_its_lookups(clerk):
 
     with pytest.raises(Refused):
         outer()
-    assert RegistryLookup.objects.count() == 2
-    assert AuditEvent.objects.filter(action__startswith="registries.lookup.").count() == 2
+    assert _recorded() == (2, 2)
