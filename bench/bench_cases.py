@@ -23,7 +23,11 @@
    ≥ 200 cases/s; the floor and the floor ÷ submissions ratio are reported beside it,
    with the CPU time each process group spent per minimal submission and whether the
    background tasks the submissions queued kept up (`cases_throughput.py`; the server and
-   the load generator are in `http_load.py`). The load generator is Python (raw sockets,
+   the load generator are in `http_load.py`). Beside them, what the submission's own
+   statements cost on this machine (`orm_floor.py`): one minimal submission in-process
+   counts its reads and writes, and a read by key and a one-row insert are timed through
+   the ORM and through a bare cursor with the same SQL, each turned into the most
+   submissions per second the cores could serve at that cost alone. The load generator is Python (raw sockets,
    keep-alive, threads in two processes) on the same two cores as the server, for both
    measures alike: `wrk` is not installed here.
 """

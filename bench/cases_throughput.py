@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any
 
 import http_load
+import orm_floor
 from common import Figure, latency_figures
 
 SUBMIT_TARGET = 200.0  # cases/s
@@ -199,12 +200,19 @@ def _cost_figures(
         return []
     per = {group: 1000 * seconds / submissions for group, seconds in cpu.items()}
     split = ", ".join(f"{group} {ms:.1f}" for group, ms in per.items() if ms >= 0.05)
+    cores = os.cpu_count() or 1
+    # The load generator shares the cores here; a real deployment's clients do not.
+    served = sum(per.get(group, 0.0) for group in ("web server", "task worker", "PostgreSQL"))
     figures = [
         Figure(
             "CPU per minimal submission, all processes",
             sum(per.values()),
             "ms",
-            note=f"{split} (ms per submission, /proc over the run)",
+            note=(
+                f"{split} (ms per submission, /proc over the run); {cores} cores at "
+                f"{served:.1f} ms (web server, task worker, PostgreSQL): "
+                f"{cores * 1000 / served:,.0f} submissions/s at most"
+            ),
         )
     ]
     before, after = waiting
@@ -354,6 +362,12 @@ def throughput(total: int) -> list[Figure]:
             seconds=minimal_seconds,
             waiting=(waiting_before, waiting_after),
             drained=drained,
+        ),
+        *orm_floor.orm_floor(
+            *orm_floor.submission_statements(
+                submit_url, token=token, body=body, content_type=content_type
+            ),
+            cores=os.cpu_count() or 1,
         ),
         Figure(
             "floor ÷ submissions",
