@@ -27,9 +27,9 @@
    statements cost on this machine (`orm_floor.py`): one minimal submission in-process
    counts its reads and writes, and a read by key and a one-row insert are timed through
    the ORM and through a bare cursor with the same SQL, each turned into the most
-   submissions per second the cores could serve at that cost alone. The load generator is Python (raw sockets,
-   keep-alive, threads in two processes) on the same two cores as the server, for both
-   measures alike: `wrk` is not installed here.
+   submissions per second the cores could serve at that cost alone. The load generator
+   is Python (raw sockets, keep-alive, threads in two processes) on the same two cores as
+   the server, for both measures alike, so that the bench needs nothing but the project.
 """
 
 from __future__ import annotations

@@ -202,7 +202,8 @@ def _cost_figures(
     split = ", ".join(f"{group} {ms:.1f}" for group, ms in per.items() if ms >= 0.05)
     cores = os.cpu_count() or 1
     # The load generator shares the cores here; a real deployment's clients do not.
-    served = sum(per.get(group, 0.0) for group in ("web server", "task worker", "PostgreSQL"))
+    serving = [group for group in ("web server", "task worker", "PostgreSQL") if group in per]
+    served = sum(per[group] for group in serving)
     figures = [
         Figure(
             "CPU per minimal submission, all processes",
@@ -210,7 +211,7 @@ def _cost_figures(
             "ms",
             note=(
                 f"{split} (ms per submission, /proc over the run); {cores} cores at "
-                f"{served:.1f} ms (web server, task worker, PostgreSQL): "
+                f"{served:.1f} ms ({', '.join(serving)}): "
                 f"{cores * 1000 / served:,.0f} submissions/s at most"
             ),
         )
