@@ -117,9 +117,10 @@ def _reference_data_in_transactional_tests(request: pytest.FixtureRequest) -> No
 # Dropping a test database fails when a session is still connected to it ("is being accessed
 # by other users"): a connection some test, thread or server left open. Where each connection
 # was opened is remembered, and any still open when the databases are about to be dropped is
-# reported as a warning naming the test, the thread and the code that opened it.
+# reported as a warning naming the test, the thread, the code that opened it and what became
+# of its Django connection object, then ended, so that the drop still succeeds.
 
-_OPENED: dict[int, tuple[str, str, str]] = {}
+_OPENED: dict[int, tuple[str, str, str, Any]] = {}
 _CURRENT_TEST = ["(no test yet)"]
 
 
@@ -128,13 +129,25 @@ def _remember_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
         return
     import threading
     import traceback
+    import weakref
 
     where = "".join(traceback.format_stack(limit=30)[:-2])
     _OPENED[connection.connection.info.backend_pid] = (
         _CURRENT_TEST[0],
         threading.current_thread().name,
         where,
+        weakref.ref(connection),
     )
+
+
+def _wrapper_fate(wrapper: Any, current: Any) -> str:
+    """What became of the Django connection object that opened a session still connected:
+    gone (collected without being closed), the one the teardown uses, or another."""
+    if wrapper is None:
+        return "its connection object was collected without closing it"
+    if wrapper is current:
+        return "its connection object is the one the teardown uses"
+    return "its connection object is alive but not the one the teardown uses"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -152,7 +165,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """pytest-django's, then, before the databases are dropped, a warning for every session
-    still connected to the test database."""
+    still connected to the test database, which is then ended."""
     yield
     import warnings
 
@@ -166,11 +179,22 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         left = cursor.fetchall()
+    from django.db import connections
+
+    current = connections["default"]
     for pid, state, query in left:
-        test, thread, where = _OPENED.get(pid, ("(not opened by this process)", "-", ""))
+        test, thread, where, wrapper = _OPENED.get(
+            pid, ("(not opened by this process)", "-", "", lambda: None)
+        )
+        fate = _wrapper_fate(wrapper(), current) if pid in _OPENED else "-"
         warnings.warn(
             f"a session is still connected to the test database: pid {pid}, {state}, last "
-            f"query {query!r}; opened during {test} in thread {thread!r} at:\n{where}",
+            f"query {query!r}; {fate}; opened during {test} in thread {thread!r} at:\n{where}",
             pytest.PytestWarning,
             stacklevel=1,
         )
+    if left:
+        # Reported above; ended now so that the test database can still be dropped.
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            for pid, _state, _query in left:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
