@@ -202,7 +202,7 @@ def _cost_figures(
     split = ", ".join(f"{group} {ms:.1f}" for group, ms in per.items() if ms >= 0.05)
     cores = os.cpu_count() or 1
     # The load generator shares the cores here; a real deployment's clients do not.
-    serving = [group for group in ("web server", "task worker", "PostgreSQL") if group in per]
+    serving = [g for g in ("web server", "task worker", "PostgreSQL") if per.get(g, 0.0) > 0]
     served = sum(per[group] for group in serving)
     figures = [
         Figure(

@@ -5,10 +5,10 @@ The throughput target is a CPU budget: two cores at 200 submissions/s leave 10 m
 for everything one submission costs (web server, task worker, database). This measures
 the part of it that the request's shape fixes: one minimal submission is made in-process
 and its statements counted (reads and writes), then a primary-key read of an existing
-audit record and a one-row insert of the audit table are timed through the ORM and through a cursor with the SQL the
-ORM sent, each in a transaction that is rolled back. Python's CPU comes from this
-process; PostgreSQL's from its backend's `/proc` entry (on SQLite the database works in
-this process, so its share is in the Python figure).
+audit record and a one-row insert of the audit table are timed through the ORM and
+through a cursor with the SQL the ORM sent, each in a transaction that is rolled back.
+Python's CPU comes from this process; PostgreSQL's from its backend's `/proc` entry (on
+SQLite the database works in this process, so its share is in the Python figure).
 """
 
 from __future__ import annotations
