@@ -209,10 +209,12 @@ def _cost_figures(
             "CPU per minimal submission, all processes",
             sum(per.values()),
             "ms",
-            note=(
-                f"{split} (ms per submission, /proc over the run); {cores} cores at "
-                f"{served:.1f} ms ({', '.join(serving)}): "
+            note=f"{split} (ms per submission, /proc over the run)"
+            + (
+                f"; {cores} cores at {served:.1f} ms ({', '.join(serving)}): "
                 f"{cores * 1000 / served:,.0f} submissions/s at most"
+                if served
+                else ""
             ),
         )
     ]
