@@ -270,9 +270,21 @@ def _group(command: str, pid: int) -> str:
     return "other"
 
 
+def process_cpu(pid: int, *, joined_children: bool = False) -> float | None:
+    """CPU seconds (user + system) process `pid` has used, with those of its children it
+    has waited for if `joined_children`; None when it is not on this machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    used = int(fields[11]) + int(fields[12])
+    if joined_children:
+        used += int(fields[13]) + int(fields[14])
+    return used / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_snapshot() -> dict[int, tuple[str, float]]:
     """CPU seconds (user + system) of every process now, with its command line."""
-    ticks = os.sysconf("SC_CLK_TCK")
     found: dict[int, tuple[str, float]] = {}
     for entry in Path("/proc").iterdir():
         name = entry.name
@@ -282,13 +294,12 @@ def cpu_snapshot() -> dict[int, tuple[str, float]]:
             command = (
                 (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
             )
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        used = int(fields[11]) + int(fields[12])
-        if int(name) == os.getpid():  # the load generator's children, once joined
-            used += int(fields[13]) + int(fields[14])
-        found[int(name)] = (command, used / ticks)
+        # The load generator is this process and its children, once joined.
+        used = process_cpu(int(name), joined_children=int(name) == os.getpid())
+        if used is not None:
+            found[int(name)] = (command, used)
     return found
 
 

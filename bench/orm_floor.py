@@ -13,13 +13,12 @@ SQLite the database works in this process, so its share is in the Python figure)
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+import http_load
 from common import Figure
 
 REPEAT = 2000
@@ -64,11 +63,7 @@ def _backend_cpu() -> float | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:  # a database on another machine
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return http_load.process_cpu(pid)  # None for a database on another machine
 
 
 def _cost(statement: Callable[[], object]) -> tuple[float, float | None]:
